@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import { WeftError, toPointer, type Result, ok, err } from './errors';
+import { CommandSchema, type Command } from './commands';
+import { RunEventSchema, type RunEvent } from './events';
+
+/** Largest record value we accept from a log (bytes of UTF-8 JSON). */
+export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Decode a record value (JSON text) with a schema: never throws, never casts (STYLE 7).
+ * Failures say why, with the JSON pointer of each problem, so the record can be dead-lettered.
+ */
+export function decodeWith<S extends z.ZodType>(schema: S, text: string): Result<z.infer<S>, WeftError> {
+  if (text.length > MAX_RECORD_BYTES) {
+    return err(
+      new WeftError('PAYLOAD_TOO_LARGE', `record of ${text.length} bytes exceeds ${MAX_RECORD_BYTES}`),
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return err(new WeftError('INVALID_JSON', `record is not JSON: ${(e as Error).message}`));
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => ({ pointer: toPointer(i.path), message: i.message }));
+    const first = details[0];
+    return err(
+      new WeftError(
+        'VALIDATION_FAILED',
+        `record does not match schema${first ? `: ${first.pointer || '/'} ${first.message}` : ''}`,
+        {
+          details,
+        },
+      ),
+    );
+  }
+  return ok(parsed.data);
+}
+
+export const decodeCommand = (text: string): Result<Command, WeftError> => decodeWith(CommandSchema, text);
+export const decodeEvent = (text: string): Result<RunEvent, WeftError> => decodeWith(RunEventSchema, text);

@@ -1,0 +1,14 @@
+export * from './identifiers';
+export * from './schema-primitives';
+export * from './retry-config.schema';
+export * from './agent-spec.schema';
+export * from './step.schema';
+export * from './definition.schema';
+export * from './json-schemas';
+export * from './walk';
+export * from './normalize';
+export * from './runnable';
+export { validateAgentSpec } from './agent-spec.validate';
+export { validateDefinition, type ValidateOptions } from './validation/validate-definition';
+export { VALIDATION_CODES, type ValidationCode, type ValidationDetail } from './validation/validation-detail';
+export type { ConditionChecker } from './validation/condition-checks';
