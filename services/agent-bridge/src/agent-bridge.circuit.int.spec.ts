@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { topicNames, type RunEvent, type Topics } from '@weft/contracts';
+import { openEmbeddedEventLog, type EventLog, type LogRecord } from '@weft/eventlog';
+import { createMemoryKv, openRedisKv } from '@weft/kv';
+import { CircuitStateChangedSchema, type CircuitBreaker } from '@weft/resilience';
+import {
+  insertAgent,
+  listCircuitBreakerEvents,
+  migrateToLatest,
+  openPgliteStore,
+  toJsonText,
+  type Store,
+} from '@weft/store';
+import { sql } from 'kysely';
+import { freePort, startTestAgent, waitFor, type TestAgent } from '@weft/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { createAgentBridge, type AgentBridge } from './agent-bridge';
+import type { AgentEndpoint } from './agent-directory';
+import { createKvCircuitBreaker } from './circuit-breaker';
+import { storeCircuitBreakerConfigs } from './store-circuit-configs';
+import { storeCircuitTransitions } from './store-circuit-transitions';
+
+const RUN = '00000000-0000-4000-8000-0000000000aa';
+
+// One database for the file (PGlite takes seconds to start); each test gets fresh topics.
+let store: Store;
+let log: EventLog;
+let topics: Topics;
+let testNumber = 0;
+
+beforeAll(async () => {
+  store = await openPgliteStore();
+  await migrateToLatest(store.db);
+  log = await openEmbeddedEventLog({ db: store.db, idlePollMs: 50 });
+});
+afterAll(async () => {
+  await log.close();
+  await store.close();
+});
+beforeEach(() => {
+  topics = topicNames(`c${++testNumber}.`);
+});
+
+async function failingAgent(): Promise<{
+  agent: TestAgent;
+  name: string;
+  directory: (n: string) => Promise<AgentEndpoint | undefined>;
+}> {
+  const agent = await startTestAgent();
+  onTestFinished(() => agent.close());
+  agent.on('execute', { kind: 'status', status: 503 });
+  const name = `agent-${testNumber}`;
+  const endpoint = { name, url: agent.url, method: 'execute', timeout_seconds: 5, headers: {} };
+  return { agent, name, directory: async (n) => (n === name ? endpoint : undefined) };
+}
+
+async function startBridge(
+  options: Omit<Parameters<typeof createAgentBridge>[0], 'log' | 'topics'>,
+): Promise<AgentBridge> {
+  // One call at a time, so the attempts meet the breaker in order.
+  const bridge = createAgentBridge({
+    log,
+    topics,
+    maxInFlight: 1,
+    groupId: `bridge-${randomUUID()}`,
+    ...options,
+  });
+  await bridge.start();
+  onTestFinished(() => bridge.stop());
+  return bridge;
+}
+
+async function schedule(agentName: string, attempts: number): Promise<void> {
+  const events: RunEvent[] = Array.from({ length: attempts }, (_, i) => ({
+    run_id: RUN,
+    seq: i + 1,
+    recorded_at: '2026-01-01T00:00:00.000Z',
+    type: 'StepScheduled',
+    step_path: `s${i}`,
+    data: {
+      step_id: `s${i}`,
+      step_type: 'agent',
+      attempt: 1,
+      invocation_id: `inv-${i}`,
+      agent_name: agentName,
+      input: {},
+    },
+  }));
+  await log.produce(events.map((e) => ({ topic: topics.events, key: RUN, value: JSON.stringify(e) })));
+}
+
+async function read(topic: string, count: number): Promise<LogRecord[]> {
+  const seen: LogRecord[] = [];
+  const handle = await log.consume({ groupId: `reader-${randomUUID()}`, topics: [topic] }, async (b) => {
+    seen.push(...b.records);
+  });
+  try {
+    await waitFor(() => seen.length >= count, {
+      timeoutMs: 10_000,
+      message: `${topic}: ${seen.length}/${count}`,
+    });
+  } finally {
+    await handle.stop();
+  }
+  return seen;
+}
+
+const errorKinds = (records: readonly LogRecord[]) =>
+  records
+    .map((r) => JSON.parse(r.value))
+    .sort((a, b) => a.step_path.localeCompare(b.step_path))
+    .map((c) => c.outcome.error?.kind);
+
+describe('agent bridge with a circuit breaker', () => {
+  it('fails attempts fast with circuit_open once the circuit opens, and records the transition', async () => {
+    const { agent, name, directory } = await failingAgent();
+    const breaker = createKvCircuitBreaker({ kv: createMemoryKv(), defaults: { failure_threshold: 2 } });
+    const bridge = await startBridge({
+      agents: directory,
+      breaker,
+      onTransition: storeCircuitTransitions(store.db),
+    });
+
+    await schedule(name, 4);
+    const reports = await read(topics.commands, 4);
+    expect(errorKinds(reports)).toEqual(['http_503', 'http_503', 'circuit_open', 'circuit_open']);
+    expect(JSON.parse(reports[3]!.value).outcome.error.message).toMatch(
+      /circuit of agent '.*' is OPEN; next probe in \d+ ms/,
+    );
+    expect(agent.callCount()).toBe(2);
+    expect(bridge.circuit).toEqual({ failOpen: 0, rejected: 2, transitions: 1, unpublished: 0 });
+
+    const [event] = await read(topics.agentEvents, 1);
+    expect(event!.key).toBe(name);
+    const changed = CircuitStateChangedSchema.parse(JSON.parse(event!.value));
+    expect(changed).toMatchObject({
+      type: 'CircuitStateChanged',
+      agent_name: name,
+      from: 'CLOSED',
+      to: 'OPEN',
+      reason: 'failure_threshold',
+    });
+    expect(await listCircuitBreakerEvents(store.db, name, 10)).toEqual([
+      expect.objectContaining({
+        agent_name: name,
+        from_state: 'CLOSED',
+        to_state: 'OPEN',
+        reason: 'failure_threshold',
+        occurred_at: changed.at,
+      }),
+    ]);
+  });
+
+  it('counts JSON-RPC errors as the agent answering: they never open the circuit', async () => {
+    const { agent, name, directory } = await failingAgent();
+    agent.on('execute', { kind: 'jsonrpc_error', code: -32000, message: 'no' });
+    const breaker = createKvCircuitBreaker({ kv: createMemoryKv(), defaults: { failure_threshold: 1 } });
+    const bridge = await startBridge({ agents: directory, breaker });
+    await schedule(name, 3);
+    expect(errorKinds(await read(topics.commands, 3))).toEqual([
+      'jsonrpc_-32000',
+      'jsonrpc_-32000',
+      'jsonrpc_-32000',
+    ]);
+    expect(agent.callCount()).toBe(3);
+    expect(bridge.circuit.transitions).toBe(0);
+  });
+
+  it('fails open when the breaker store is unreachable: the agent is called and the bridge keeps working', async () => {
+    const { agent, name, directory } = await failingAgent();
+    const kv = await openRedisKv({ url: `redis://127.0.0.1:${await freePort()}`, connectTimeoutMs: 200 });
+    onTestFinished(() => kv.close());
+    const breaker: CircuitBreaker = createKvCircuitBreaker({ kv, defaults: { failure_threshold: 1 } });
+    const bridge = await startBridge({ agents: directory, breaker });
+    await schedule(name, 3);
+    expect(errorKinds(await read(topics.commands, 3))).toEqual(['http_503', 'http_503', 'http_503']);
+    expect(agent.callCount()).toBe(3);
+    expect(bridge.circuit.failOpen).toBe(3);
+    expect(bridge.circuit.rejected).toBe(0);
+  });
+
+  it("reads each agent's circuit_breaker_config from the registry; a broken one falls back to the defaults", async () => {
+    await insertAgent(store.db, {
+      name: `strict-${testNumber}`,
+      url: 'http://127.0.0.1:1/rpc',
+      circuit_breaker_config: { failure_threshold: 1 },
+    });
+    await insertAgent(store.db, { name: `broken-${testNumber}`, url: 'http://127.0.0.1:1/rpc' });
+    await sql`update agents set circuit_breaker_config = ${toJsonText({ failure_threshold: -1 })}::jsonb
+      where name = ${`broken-${testNumber}`}`.execute(store.db);
+    const configFor = storeCircuitBreakerConfigs(store.db, { ttlMs: 0 });
+    expect(await configFor(`strict-${testNumber}`)).toEqual({ failure_threshold: 1 });
+    expect(await configFor(`broken-${testNumber}`)).toBeUndefined();
+    expect(await configFor('nobody')).toBeUndefined();
+
+    const breaker = createKvCircuitBreaker({ kv: createMemoryKv(), configFor });
+    expect((await breaker.record(`strict-${testNumber}`, false)).state).toBe('OPEN');
+    expect((await breaker.record(`broken-${testNumber}`, false)).state).toBe('CLOSED');
+  });
+});

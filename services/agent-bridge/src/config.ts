@@ -1,0 +1,21 @@
+import { KafkaEnv, LogEnv, loadServiceConfig, RedisEnv, StoreEnv } from '@weft/engine';
+import { z } from 'zod';
+
+/**
+ * The agent bridge's environment (STYLE 13): Kafka, Postgres for the agent registry and the
+ * circuit_breaker_events table, Redis for the circuit breakers shared by every bridge instance.
+ */
+export const AgentBridgeConfigSchema = z.object({
+  ...LogEnv,
+  ...KafkaEnv,
+  ...StoreEnv,
+  ...RedisEnv,
+  /** Agent calls in flight at once. */
+  AGENT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(256),
+  /** How long an agent's registration is remembered; a changed agent takes effect within this. */
+  AGENT_DIRECTORY_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+});
+export type AgentBridgeConfig = Readonly<z.output<typeof AgentBridgeConfigSchema>>;
+
+export const loadAgentBridgeConfig = (env: NodeJS.ProcessEnv): AgentBridgeConfig =>
+  loadServiceConfig(AgentBridgeConfigSchema, env);

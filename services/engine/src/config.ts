@@ -1,0 +1,29 @@
+import { DlqRetentionEnv } from '@weft/projection-writer';
+import { z } from 'zod';
+
+/** The embedded engine's configuration, read once from the environment (STYLE 13). */
+export const EngineConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  TOPIC_PREFIX: z.string().default(''),
+  AGENT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(256),
+  ...DlqRetentionEnv,
+});
+
+export type EngineConfig = Readonly<z.infer<typeof EngineConfigSchema>>;
+
+export function loadEngineConfig(env: NodeJS.ProcessEnv): EngineConfig {
+  const parsed = EngineConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return Object.freeze(parsed.data);
+}

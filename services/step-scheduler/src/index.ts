@@ -1,0 +1,2 @@
+export * from './step-scheduler';
+export * from './run-state-codec';

@@ -1,0 +1,15 @@
+import { KafkaEnv, LogEnv, loadServiceConfig, StoreEnv } from '@weft/engine';
+import { z } from 'zod';
+
+/** The timer service's environment (STYLE 13): Kafka and Postgres (the `timers` table). */
+export const TimerServiceConfigSchema = z.object({
+  ...LogEnv,
+  ...KafkaEnv,
+  ...StoreEnv,
+  /** How often due timers are looked for; timers requested sooner wake the poller earlier. */
+  TIMER_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+});
+export type TimerServiceConfig = Readonly<z.output<typeof TimerServiceConfigSchema>>;
+
+export const loadTimerServiceConfig = (env: NodeJS.ProcessEnv): TimerServiceConfig =>
+  loadServiceConfig(TimerServiceConfigSchema, env);

@@ -1,0 +1,4 @@
+export * from './timer-service';
+export * from './fire-due-timers';
+export * from './timer-changes';
+export * from './wake-timer';
