@@ -243,7 +243,15 @@ describe('kafka event log, beyond the contract', () => {
         await handle.stop();
       }
       // Each partition of the state topic ends with a transaction marker, which no batch delivers.
-      const read = await log.readCompacted(state);
+      // The coordinator writes the markers after the commit returns, so the last stable offset
+      // (where a read of committed records ends) reaches them a moment later: read until it has.
+      const read = await waitFor(
+        async () => {
+          const values = await log.readCompacted(state);
+          return values.has('a') && values.has('c') ? values : undefined;
+        },
+        { timeoutMs: 15_000, message: 'the committed state records were never read' },
+      );
       expect([...read].sort()).toEqual([
         ['a', 'A'],
         ['c', 'C'],
