@@ -9,6 +9,12 @@ export interface OutgoingRecord {
   /** JSON text; `null` on a compacted topic deletes the key (a tombstone). */
   readonly value: string | null;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Partition the record as if its key were this (default: its key). Records of one entity under
+   * several keys (a run's state and its deltas) stay in one partition, so what one transactional
+   * producer wrote is read back together, in its order.
+   */
+  readonly partitionKey?: string;
 }
 
 export interface LogRecord {

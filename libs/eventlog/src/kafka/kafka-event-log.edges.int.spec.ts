@@ -83,6 +83,39 @@ describe('kafka event log, beyond the contract', () => {
     });
   });
 
+  it('a partitionKey places a record where that key goes, plain and in transactions', async () => {
+    await withLog(async (log, name) => {
+      const t = name('partition-keys');
+      const input = name('partition-keys-in');
+      // 'a' → 1, 'b' → 2, '01J…' → 0 (see above); the keys themselves would hash elsewhere.
+      const placed = { a: 1, b: 2, '01J0000000000000000000000': 0 };
+      await log.produce(
+        Object.keys(placed).map((pk) => ({ topic: t, key: `${pk}/plain`, value: 'plain', partitionKey: pk })),
+      );
+      await log.produce([{ topic: input, key: 'x', value: 'go' }]);
+      const handle = await log.consumeTransactional(
+        { groupId: name('tx'), topics: [input] },
+        async (_b, tx) =>
+          tx.send(
+            Object.keys(placed).map((pk) => ({ topic: t, key: `${pk}/tx`, value: 'tx', partitionKey: pk })),
+          ),
+      );
+      try {
+        const seen = records(await consumeUntil(log, name('g'), t, (b) => records(b).length >= 6));
+        expect(seen.map((r) => [r.key, r.partition]).sort()).toEqual(
+          Object.entries(placed)
+            .flatMap(([pk, partition]) => [
+              [`${pk}/plain`, partition],
+              [`${pk}/tx`, partition],
+            ])
+            .sort(),
+        );
+      } finally {
+        await handle.stop();
+      }
+    });
+  });
+
   it('splits a partition into batches of at most maxBatchSize, in order', async () => {
     await withLog(async (log, name) => {
       const t = name('split');

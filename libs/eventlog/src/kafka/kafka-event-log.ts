@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, type Admin, type Producer } from 'kafkajs';
+import { Kafka, type Admin, type Producer } from 'kafkajs';
 import { HEADERS, silentLogger, WeftError, type Logger } from '@weft/contracts';
 import type {
   BatchHandler,
@@ -18,7 +18,7 @@ import {
 import { readCompactedTopic } from './kafka-compacted-reader';
 import { kafkaLogCreator, kafkaLogLevels, type KafkaLogLevel } from './kafka-logger';
 import { cacheCoordinatorLookups } from './kafka-coordinator-cache';
-import { topicMessages } from './kafka-records';
+import { keyedPartitioner, topicMessages } from './kafka-records';
 import { TopicEnsurer } from './kafka-topics';
 import { TransactionalProducers } from './kafka-transactions';
 
@@ -82,7 +82,7 @@ export async function openKafkaEventLog(options: KafkaEventLogOptions): Promise<
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: keyedPartitioner,
   });
   try {
     await admin.connect();

@@ -1,4 +1,10 @@
-import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import {
+  Partitioners,
+  type ICustomPartitioner,
+  type IHeaders,
+  type KafkaMessage,
+  type Message,
+} from 'kafkajs';
 import { err, ok, type Result } from '@weft/contracts';
 import type { LogRecord, OutgoingRecord } from '../event-log.port';
 
@@ -55,15 +61,40 @@ export function recordFromKafka(
   });
 }
 
-/** A port record as a kafkajs message (the key picks the partition through the default murmur2 partitioner). */
+/** Where a message's {@link OutgoingRecord.partitionKey} travels to the partitioner (not sent). */
+const PARTITION_KEY = Symbol('weft.partitionKey');
+type KeyedMessage = Message & { [PARTITION_KEY]?: string };
+
+/**
+ * A port record as a kafkajs message. Its key, or its `partitionKey` when it has one, picks the
+ * partition through {@link keyedPartitioner}.
+ */
 export function messageToKafka(record: OutgoingRecord, timestamp: Date): Message {
-  return {
+  const message: KeyedMessage = {
     key: record.key,
     value: record.value,
     headers: { ...record.headers },
     timestamp: String(timestamp.getTime()),
   };
+  if (record.partitionKey !== undefined) message[PARTITION_KEY] = record.partitionKey;
+  return message;
 }
+
+/**
+ * kafkajs's default (Java-compatible murmur2) partitioner, hashing a message's partition key in
+ * place of its key when it has one: the partition is the one a record keyed by that key goes to.
+ */
+export const keyedPartitioner: ICustomPartitioner = () => {
+  const murmur2 = Partitioners.DefaultPartitioner();
+  return ({ topic, partitionMetadata, message }) => {
+    const partitionKey = (message as KeyedMessage)[PARTITION_KEY];
+    return murmur2({
+      topic,
+      partitionMetadata,
+      message: partitionKey === undefined ? message : { ...message, key: partitionKey },
+    });
+  };
+};
 
 /** Group records by topic, keeping their order, as kafkajs `sendBatch` takes them. */
 export function topicMessages(

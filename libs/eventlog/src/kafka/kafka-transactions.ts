@@ -1,7 +1,7 @@
-import { Partitioners, type Kafka, type Producer, type Transaction } from 'kafkajs';
+import type { Kafka, Producer, Transaction } from 'kafkajs';
 import type { Logger } from '@weft/contracts';
 import type { OutgoingRecord } from '../event-log.port';
-import { topicMessages } from './kafka-records';
+import { keyedPartitioner, topicMessages } from './kafka-records';
 
 /** A transaction begun for one input partition's batch: commit it with the batch's output, or abort it. */
 export interface PartitionTransaction {
@@ -106,7 +106,7 @@ export class TransactionalProducers {
           // CONCURRENT_TRANSACTIONS, and waiting 300 ms for that stalls every partition's batches.
           retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 10 },
           allowAutoTopicCreation: false,
-          createPartitioner: Partitioners.DefaultPartitioner,
+          createPartitioner: keyedPartitioner,
         });
         await p.connect();
         return p;
