@@ -1,4 +1,4 @@
-import { decodeCommand, silentLogger, type Logger, type RunEvent, type Topics } from '@weft/contracts';
+import { decodeCommand, silentLogger, type Logger, type Topics } from '@weft/contracts';
 import {
   deadLetterRecord,
   jsonHeaders,
@@ -9,7 +9,7 @@ import {
   type TransactionContext,
 } from '@weft/eventlog';
 import { decide, endedRunState, isTerminalRun, type RunState } from '@weft/reducer';
-import { decodeRunState, encodeRunState } from './run-state-codec';
+import { RunStateChangelog } from './run-state-changelog';
 
 export interface StepSchedulerOptions {
   readonly log: EventLog;
@@ -39,6 +39,7 @@ export function createStepScheduler(options: StepSchedulerOptions): StepSchedule
   const now = options.now ?? (() => new Date());
   const logger = options.logger ?? silentLogger;
   const states = new Map<string, RunState>();
+  const changelog = new RunStateChangelog(topics.runState);
   let consumer: ConsumerHandle | undefined;
   /**
    * Last offset decided per partition. A batch that does not start right after it is a redelivery
@@ -60,13 +61,15 @@ export function createStepScheduler(options: StepSchedulerOptions): StepSchedule
       const decidedIn = partitionOf.get(runId);
       return partition === undefined || decidedIn === undefined || decidedIn === partition;
     };
-    for (const runId of [...states.keys()]) if (replaced(runId)) states.delete(runId);
-    for (const [key, value] of stored) {
-      if (!replaced(key)) continue;
-      const state = decodeRunState(value);
-      if (state) states.set(key, state);
-      else logger.error({ run_id: key }, 'unreadable run state in changelog; run ignored');
+    for (const runId of [...states.keys()]) {
+      if (!replaced(runId)) continue;
+      states.delete(runId);
+      changelog.forget(runId);
     }
+    const { runs, unreadable } = changelog.restore(stored, replaced);
+    for (const state of runs) states.set(state.run_id, state);
+    for (const { runId, reason } of unreadable)
+      logger.error({ run_id: runId, reason }, 'unreadable run state in changelog; run ignored');
   }
 
   async function onBatch(batch: RecordBatch, tx: TransactionContext): Promise<void> {
@@ -78,7 +81,8 @@ export function createStepScheduler(options: StepSchedulerOptions): StepSchedule
     // partition for a while), is treated the same way. Only this partition's runs are restored.
     const decided = decidedUpTo.get(partition);
     if (decided === undefined || first !== decided + 1) await restore(partition);
-    const touched = new Set<string>();
+    /** The JSON of the events decided per run in this batch, in order. */
+    const touched = new Map<string, string[]>();
     const out: OutgoingRecord[] = [];
     try {
       for (const record of batch.records) {
@@ -106,17 +110,22 @@ export function createStepScheduler(options: StepSchedulerOptions): StepSchedule
         if (events.length === 0 || !state) continue;
         states.set(command.run_id, state);
         partitionOf.set(command.run_id, partition);
-        touched.add(command.run_id);
-        for (const event of events) out.push(eventRecord(topics.events, event));
+        let decided = touched.get(command.run_id);
+        if (!decided) touched.set(command.run_id, (decided = []));
+        for (const event of events) {
+          const json = JSON.stringify(event);
+          decided.push(json);
+          out.push({
+            topic: topics.events,
+            key: event.run_id,
+            value: json,
+            headers: jsonHeaders(event.run_id),
+          });
+        }
       }
-      for (const runId of touched) {
+      for (const [runId, decided] of touched) {
         const state = states.get(runId)!;
-        out.push({
-          topic: topics.runState,
-          key: runId,
-          value: encodeRunState(state),
-          headers: jsonHeaders(runId),
-        });
+        out.push(...changelog.records(state, decided));
         if (isTerminalRun(state.status)) states.set(runId, endedRunState(state));
       }
     } catch (e) {
@@ -151,8 +160,4 @@ export function createStepScheduler(options: StepSchedulerOptions): StepSchedule
       return states.size;
     },
   };
-}
-
-function eventRecord(topic: string, event: RunEvent): OutgoingRecord {
-  return { topic, key: event.run_id, value: JSON.stringify(event), headers: jsonHeaders(event.run_id) };
 }
