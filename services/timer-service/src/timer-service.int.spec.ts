@@ -165,13 +165,15 @@ describe('timer service on the embedded log', () => {
     expect(await timers.fireDue()).toBe(0);
   });
 
-  it('dead-letters malformed events and keeps going', async () => {
+  it('dead-letters malformed records and timer events, skips other events unchecked, keeps going', async () => {
     const timers = service({ pollIntervalMs: NEVER_POLL });
     await timers.start();
     const badPurpose = { ...requested('x', T0), data: { timer_id: 'x', purpose: 'nap', fire_at: T0 } };
     await log.produce([
       { topic: topics.events, key: RUN, value: '{not json' },
       { topic: topics.events, key: RUN, value: JSON.stringify(badPurpose) },
+      // Not a timer event: not this service's to check (the projection writer parks it).
+      { topic: topics.events, key: RUN, value: JSON.stringify({ type: 'StepCompleted', seq: 'x' }) },
     ]);
     await publish(requested('ok', after(HOUR)));
     await waitFor(() => timerRow('ok'));
