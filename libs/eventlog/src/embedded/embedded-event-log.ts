@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Compilable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type {
   BatchHandler,
@@ -17,6 +17,96 @@ import { embeddedLogMigrations } from './embedded-log.migrations';
 interface Appended {
   readonly advanced: Map<string, number>;
   readonly rows: readonly LogTables['eventlog_records'][];
+}
+
+/** An append worked out: its rows, and per compacted topic the latest value of each key written. */
+interface Plan extends Appended {
+  readonly latest: Map<string, Map<string, string | null>>;
+  readonly timestamp: string;
+}
+
+/** A consumer's position to commit with an append: `offset` is the last record handled. */
+interface Position {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly offset: number;
+}
+
+/** Rows from `next` (each stream topic's next offset); compacted topics keep each key's latest write. */
+function planAppend(
+  records: readonly OutgoingRecord[],
+  compacted: ReadonlySet<string>,
+  next: ReadonlyMap<string, number>,
+  timestamp: string,
+): Plan {
+  const advanced = new Map<string, number>();
+  const rows: LogTables['eventlog_records'][] = [];
+  const latest = new Map<string, Map<string, string | null>>();
+  for (const r of records) {
+    if (compacted.has(r.topic)) {
+      const keys = latest.get(r.topic) ?? new Map<string, string | null>();
+      keys.delete(r.key); // re-insert: the map's order is the order of the latest writes
+      keys.set(r.key, r.value);
+      latest.set(r.topic, keys);
+      continue;
+    }
+    if (r.value === null) throw new Error(`tombstone on topic ${r.topic}, which is not compacted`);
+    const offset = advanced.get(r.topic) ?? next.get(r.topic)!;
+    advanced.set(r.topic, offset + 1);
+    rows.push({
+      topic: r.topic,
+      partition: PARTITION,
+      offset,
+      key: r.key,
+      value: r.value,
+      headers: { ...r.headers },
+      timestamp,
+    });
+  }
+  return { advanced, rows, latest, timestamp };
+}
+
+function splitLatest(keys: ReadonlyMap<string, string | null>): {
+  deleted: string[];
+  written: [string, string][];
+} {
+  const deleted: string[] = [];
+  const written: [string, string][] = [];
+  for (const [key, value] of keys) {
+    if (value === null) deleted.push(key);
+    else written.push([key, value]);
+  }
+  return { deleted, written };
+}
+
+function upsertCompacted(
+  db: Kysely<LogTables>,
+  topic: string,
+  written: readonly [string, string][],
+  timestamp: string,
+) {
+  return db
+    .insertInto('eventlog_compacted')
+    .values(written.map(([key, value]) => ({ topic, key, value, timestamp })))
+    .onConflict((oc) =>
+      oc.columns(['topic', 'key']).doUpdateSet((eb) => ({
+        value: eb.ref('excluded.value'),
+        timestamp: eb.ref('excluded.timestamp'),
+      })),
+    );
+}
+
+function commitQuery(db: Kysely<LogTables>, groupId: string, topic: string, offset: number) {
+  const next = offset + 1;
+  return db
+    .insertInto('eventlog_group_offsets')
+    .values({ group_id: groupId, topic, partition: PARTITION, next_offset: next })
+    .onConflict((oc) =>
+      oc
+        .columns(['group_id', 'topic', 'partition'])
+        .doUpdateSet({ next_offset: next })
+        .where('eventlog_group_offsets.next_offset', '<', next),
+    );
 }
 
 interface LogTables {
@@ -161,15 +251,56 @@ class EmbeddedEventLog implements EventLog {
   }
 
   async #appendNow(records: readonly OutgoingRecord[]): Promise<void> {
-    // Records that fit one INSERT (no compacted topic, offsets known) need no BEGIN/COMMIT around
-    // it: a single statement is atomic and durable on its own.
-    const single =
-      records.length <= 500 &&
-      records.every((r) => !this.#compacted.has(r.topic) && this.#nextOffset.has(r.topic));
-    const appended = single
-      ? await this.#append(this.#db, records)
-      : await this.#db.transaction().execute((trx) => this.#append(trx, records));
-    this.#publish(appended);
+    this.#publish(await this.#appendAtomically(records));
+  }
+
+  /**
+   * Append `records` (and move `position`, a consumer's committed offset) atomically. What fits
+   * one statement — offsets known, at most 500 rows per table — is written as one: the inserts as
+   * data-modifying `WITH` clauses of it, with no BEGIN/COMMIT around (a single statement is atomic
+   * and durable on its own; each statement costs the embedded database about the same, whatever
+   * it does). Anything larger takes a transaction of several.
+   */
+  async #appendAtomically(records: readonly OutgoingRecord[], position?: Position): Promise<Appended> {
+    const plan = this.#plan(records);
+    if (plan && plan.rows.length <= 500 && [...plan.latest.values()].every((keys) => keys.size <= 500)) {
+      await this.#writeInOneStatement(plan, position);
+      return plan;
+    }
+    return this.#db.transaction().execute(async (trx) => {
+      const appended = await this.#append(trx, records);
+      if (position) await this.#commit(trx, position.groupId, position.topic, position.offset);
+      return appended;
+    });
+  }
+
+  /** The rows and compacted writes of `records`, or undefined while a topic's next offset is unknown. */
+  #plan(records: readonly OutgoingRecord[]): Plan | undefined {
+    const next = new Map<string, number>();
+    for (const r of records) {
+      if (this.#compacted.has(r.topic) || next.has(r.topic)) continue;
+      const known = this.#nextOffset.get(r.topic);
+      if (known === undefined) return undefined;
+      next.set(r.topic, known);
+    }
+    return planAppend(records, this.#compacted, next, this.#now().toISOString());
+  }
+
+  async #writeInOneStatement(plan: Plan, position: Position | undefined): Promise<void> {
+    const db = this.#db;
+    const clauses: RawBuilder<unknown>[] = [];
+    let n = 0;
+    const clause = (query: Compilable) => clauses.push(sql`${sql.raw(`w${n++}`)} as (${query})`);
+    if (plan.rows.length > 0) clause(db.insertInto('eventlog_records').values([...plan.rows]));
+    for (const [topic, keys] of plan.latest) {
+      const { deleted, written } = splitLatest(keys);
+      if (deleted.length > 0)
+        clause(db.deleteFrom('eventlog_compacted').where('topic', '=', topic).where('key', 'in', deleted));
+      if (written.length > 0) clause(upsertCompacted(db, topic, written, plan.timestamp));
+    }
+    if (position) clause(commitQuery(db, position.groupId, position.topic, position.offset));
+    if (clauses.length === 0) return;
+    await sql`with ${sql.join(clauses)} select 1`.execute(db);
   }
 
   consume(
@@ -244,12 +375,13 @@ class EmbeddedEventLog implements EventLog {
       const out: OutgoingRecord[] = [];
       await handler(batch, { send: (records) => void out.push(...records) });
       const last = batch.records[batch.records.length - 1]!;
-      const advanced = await this.#db.transaction().execute(async (trx) => {
-        const result = await this.#append(trx, out);
-        await this.#commit(trx, options.groupId, batch.topic, last.offset);
-        return result;
-      });
-      this.#publish(advanced);
+      this.#publish(
+        await this.#appendAtomically(out, {
+          groupId: options.groupId,
+          topic: batch.topic,
+          offset: last.offset,
+        }),
+      );
     });
   }
 
@@ -281,34 +413,14 @@ class EmbeddedEventLog implements EventLog {
     trx: Kysely<LogTables> | Transaction<LogTables>,
     records: readonly OutgoingRecord[],
   ): Promise<Appended> {
-    const advanced = new Map<string, number>();
-    const timestamp = this.#now().toISOString();
-    const rows: LogTables['eventlog_records'][] = [];
-    const latest = new Map<string, Map<string, string | null>>();
+    const next = new Map<string, number>();
     for (const r of records) {
-      if (this.#compacted.has(r.topic)) {
-        const keys = latest.get(r.topic) ?? new Map<string, string | null>();
-        keys.delete(r.key); // re-insert: the map's order is the order of the latest writes
-        keys.set(r.key, r.value);
-        latest.set(r.topic, keys);
-        continue;
-      }
-      if (r.value === null) throw new Error(`tombstone on topic ${r.topic}, which is not compacted`);
-      const offset = advanced.get(r.topic) ?? (await this.#loadNextOffset(trx, r.topic));
-      advanced.set(r.topic, offset + 1);
-      rows.push({
-        topic: r.topic,
-        partition: PARTITION,
-        offset,
-        key: r.key,
-        value: r.value,
-        headers: { ...r.headers },
-        timestamp,
-      });
+      if (this.#compacted.has(r.topic) || next.has(r.topic)) continue;
+      next.set(r.topic, await this.#loadNextOffset(trx, r.topic));
     }
-    for (const [topic, keys] of latest) {
-      const deleted = [...keys].filter(([, v]) => v === null).map(([k]) => k);
-      const written = [...keys].filter((e): e is [string, string] => e[1] !== null);
+    const plan = planAppend(records, this.#compacted, next, this.#now().toISOString());
+    for (const [topic, keys] of plan.latest) {
+      const { deleted, written } = splitLatest(keys);
       for (let i = 0; i < deleted.length; i += 500) {
         await trx
           .deleteFrom('eventlog_compacted')
@@ -316,26 +428,16 @@ class EmbeddedEventLog implements EventLog {
           .where('key', 'in', deleted.slice(i, i + 500))
           .execute();
       }
-      for (let i = 0; i < written.length; i += 500) {
-        await trx
-          .insertInto('eventlog_compacted')
-          .values(written.slice(i, i + 500).map(([key, value]) => ({ topic, key, value, timestamp })))
-          .onConflict((oc) =>
-            oc.columns(['topic', 'key']).doUpdateSet((eb) => ({
-              value: eb.ref('excluded.value'),
-              timestamp: eb.ref('excluded.timestamp'),
-            })),
-          )
-          .execute();
-      }
+      for (let i = 0; i < written.length; i += 500)
+        await upsertCompacted(trx, topic, written.slice(i, i + 500), plan.timestamp).execute();
     }
-    for (let i = 0; i < rows.length; i += 500) {
+    for (let i = 0; i < plan.rows.length; i += 500) {
       await trx
         .insertInto('eventlog_records')
-        .values(rows.slice(i, i + 500))
+        .values(plan.rows.slice(i, i + 500))
         .execute();
     }
-    return { advanced, rows };
+    return plan;
   }
 
   async #loadNextOffset(trx: Kysely<LogTables>, topic: string): Promise<number> {
@@ -403,17 +505,7 @@ class EmbeddedEventLog implements EventLog {
   }
 
   async #commit(db: Kysely<LogTables>, groupId: string, topic: string, offset: number): Promise<void> {
-    const next = offset + 1;
-    await db
-      .insertInto('eventlog_group_offsets')
-      .values({ group_id: groupId, topic, partition: PARTITION, next_offset: next })
-      .onConflict((oc) =>
-        oc
-          .columns(['group_id', 'topic', 'partition'])
-          .doUpdateSet({ next_offset: next })
-          .where('eventlog_group_offsets.next_offset', '<', next),
-      )
-      .execute();
+    await commitQuery(db, groupId, topic, offset).execute();
   }
 
   async #committedPosition(groupId: string, topic: string, fromBeginning: boolean): Promise<number> {
