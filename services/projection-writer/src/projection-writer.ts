@@ -8,7 +8,7 @@ import {
 } from '@weft/eventlog';
 import type { Database } from '@weft/store';
 import type { Kysely } from 'kysely';
-import { applyEventEffects, eventKey, markApplied, recordEvents } from './apply-event';
+import { projectBatch } from './batch-projection';
 
 export interface ProjectionWriterOptions {
   readonly log: EventLog;
@@ -49,21 +49,8 @@ export function createProjectionWriter(options: ProjectionWriterOptions): Projec
       logger.warn({ count: rejected.length }, 'events dead-lettered');
       await log.produce(rejected);
     }
-    const applied: RunEvent[] = [];
-    await db.transaction().execute(async (trx) => {
-      const last = new Map<string, RunEvent>();
-      // The batch's event rows in one statement per 500; the effects of those new, in order.
-      const recorded = await recordEvents(trx, events);
-      for (const event of events) {
-        // delete: an event twice in one batch (a producer retry) has its effects applied once.
-        if (recorded.delete(eventKey(event))) {
-          await applyEventEffects(trx, event);
-          applied.push(event);
-          last.set(event.run_id, event);
-        }
-      }
-      for (const event of last.values()) await markApplied(trx, event.run_id, event.seq, event.recorded_at);
-    });
+    // The batch's event rows, then the effects of those new, set-based: a handful of statements.
+    const applied = await db.transaction().execute((trx) => projectBatch(trx, events));
     if (applied.length > 0) options.onApplied?.(applied);
   }
 
