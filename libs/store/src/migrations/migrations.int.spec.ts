@@ -56,6 +56,23 @@ async function indexesOf(db: Kysely<unknown>): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.indexname, r.indexdef]));
 }
 
+/** Our triggers (`<table>.<trigger> <timing> <event>`) and functions in the current schema. */
+async function routinesOf(db: Kysely<unknown>): Promise<string[]> {
+  const triggers = await sql<{ name: string }>`
+    select event_object_table || '.' || trigger_name || ' ' || action_timing || ' ' || event_manipulation
+      as name
+    from information_schema.triggers where trigger_schema = current_schema()`.execute(db);
+  const functions = await sql<{ name: string }>`
+    select p.proname || '()' as name from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname = current_schema()`.execute(db);
+  return [...triggers.rows, ...functions.rows].map((r) => r.name).sort();
+}
+const OUR_ROUTINES = [
+  'weft_notify_run_status()',
+  'workflow_runs.workflow_runs_status_inserted AFTER INSERT',
+  'workflow_runs.workflow_runs_status_updated AFTER UPDATE',
+];
+
 async function columnsOf(db: Kysely<unknown>, table: string): Promise<Record<string, string>> {
   const { rows } = await sql<{ column_name: string; data_type: string; is_nullable: string }>`
     select column_name, data_type, is_nullable from information_schema.columns
@@ -120,16 +137,20 @@ function migrationSuite(name: string, open: () => Promise<Store & { dispose?: ()
         /INDEX .*\(fire_at\) WHERE \(status = 'pending'::text\)/,
       );
 
+      expect(await routinesOf(db)).toEqual(OUR_ROUTINES);
+
       // Idempotent: nothing pending.
       await migrateToLatest(db);
 
       await migrateDownAll(db);
       expect(await tablesOf(db)).toEqual(BOOKKEEPING_TABLES);
       expect([...(await indexesOf(db)).keys()]).toEqual([]);
+      expect(await routinesOf(db)).toEqual([]);
 
       await migrateToLatest(db);
       expect(await tablesOf(db)).toEqual([...OUR_TABLES, ...BOOKKEEPING_TABLES].sort());
       expect([...(await indexesOf(db)).keys()].sort()).toEqual(OUR_INDEXES);
+      expect(await routinesOf(db)).toEqual(OUR_ROUTINES);
       const { rows } = await sql<{ name: string }>`select name from weft_migrations order by name`.execute(
         db,
       );
@@ -141,6 +162,7 @@ function migrationSuite(name: string, open: () => Promise<Store & { dispose?: ()
         '0005_step_execution_details',
         '0006_circuit_breaker_events',
         '0007_dlq_entries',
+        '0008_run_status_notify',
       ]);
     });
 

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { parseRunStatusPayload } from './run-status-channel';
+
+describe('parseRunStatusPayload', () => {
+  it('reads the run id and seq the trigger sends', () => {
+    expect(parseRunStatusPayload('0b5a4f1e-9a0c-4c1e-8f53-2d1f0c9b7a61 42')).toEqual({
+      runId: '0b5a4f1e-9a0c-4c1e-8f53-2d1f0c9b7a61',
+      lastSeq: 42,
+    });
+  });
+
+  it.each([
+    undefined,
+    '',
+    '0b5a4f1e-9a0c-4c1e-8f53-2d1f0c9b7a61',
+    '0b5a4f1e-9a0c-4c1e-8f53-2d1f0c9b7a61 ',
+    '0b5a4f1e-9a0c-4c1e-8f53-2d1f0c9b7a61 -1',
+    '0b5a4f1e-9a0c-4c1e-8f53-2d1f0c9b7a61 4x',
+    '0b5a4f1e-9a0c-4c1e-8f53-2d1f0c9b7a61  4',
+    'not-a-run 4',
+    '0b5a4f1e-9a0c-4c1e-8f53-2d1f0c9b7a61 12345678901',
+  ])('ignores %j', (payload) => {
+    expect(parseRunStatusPayload(payload)).toBeUndefined();
+  });
+});
