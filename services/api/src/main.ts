@@ -12,7 +12,7 @@ import {
   serviceGroupId,
 } from '@weft/engine';
 import { createApp } from './app';
-import { pollingRunWatch } from './run-watch';
+import { notifiedRunWatch } from './run-watch';
 import { loadApiConfig } from './config';
 import { createStartRequestIngress, INGRESS_GROUP } from './start-request-ingress';
 
@@ -46,8 +46,12 @@ await runService({
       resources.push('ingress', () => ingress.stop());
     }
 
-    const runWatch = pollingRunWatch(store.db);
-    resources.push('run-watch', async () => runWatch.close());
+    const runWatch = notifiedRunWatch({
+      db: store.db,
+      connectionString: config.DATABASE_URL,
+      logger: logger.child({ component: 'run-watch' }),
+    });
+    resources.push('run-watch', () => runWatch.close());
     let ready = false;
     const app = createApp({
       ...startDeps,

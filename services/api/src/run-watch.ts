@@ -1,36 +1,43 @@
-import type { Database } from '@weft/store';
+import type { Logger } from '@weft/contracts';
+import { parseRunStatusPayload, RUN_STATUS_CHANNEL, type Database } from '@weft/store';
 import type { Kysely } from 'kysely';
+import pg from 'pg';
+
+/** Why a wait ended: the run moved on, the time was up, or the watch closed. */
+export type RunWatchWake = 'advanced' | 'timeout' | 'closed';
 
 /**
  * How `GET /runs/:id?wait_ms=…` learns that a run's projection moved on, so a client waiting for a
- * run to end is answered when it ends instead of polling. `changed` resolves once the run's
- * projected `last_seq` is above `seenSeq`, or when `timeoutMs` has passed (whichever is first).
+ * run to end is answered when it ends instead of polling. `changed` resolves once the watch sees the
+ * run's projected `last_seq` above `seenSeq`, or when `timeoutMs` has passed (whichever is first).
+ * A watch may see only some of the steps (e.g. only status changes); the caller reads the run again
+ * when woken.
  */
 export interface RunWatch {
-  changed(runId: string, seenSeq: number, timeoutMs: number): Promise<void>;
+  changed(runId: string, seenSeq: number, timeoutMs: number): Promise<RunWatchWake>;
 }
 
 interface Waiter {
   readonly seenSeq: number;
-  readonly wake: () => void;
+  readonly wake: (why: RunWatchWake) => void;
 }
 
 class Waiters {
   readonly byRun = new Map<string, Set<Waiter>>();
 
-  wait(runId: string, seenSeq: number, timeoutMs: number): Promise<void> {
+  wait(runId: string, seenSeq: number, timeoutMs: number): Promise<RunWatchWake> {
     return new Promise((resolve) => {
       const waiter: Waiter = {
         seenSeq,
-        wake: () => {
+        wake: (why) => {
           clearTimeout(timer);
           const set = this.byRun.get(runId);
           set?.delete(waiter);
           if (set?.size === 0) this.byRun.delete(runId);
-          resolve();
+          resolve(why);
         },
       };
-      const timer = setTimeout(waiter.wake, Math.max(0, timeoutMs));
+      const timer = setTimeout(() => waiter.wake('timeout'), Math.max(0, timeoutMs));
       const set = this.byRun.get(runId) ?? new Set();
       set.add(waiter);
       this.byRun.set(runId, set);
@@ -38,7 +45,12 @@ class Waiters {
   }
 
   advanced(runId: string, seq: number): void {
-    for (const waiter of [...(this.byRun.get(runId) ?? [])]) if (seq > waiter.seenSeq) waiter.wake();
+    for (const waiter of [...(this.byRun.get(runId) ?? [])])
+      if (seq > waiter.seenSeq) waiter.wake('advanced');
+  }
+
+  wakeAll(why: RunWatchWake): void {
+    for (const set of [...this.byRun.values()]) for (const waiter of [...set]) waiter.wake(why);
   }
 }
 
@@ -59,43 +71,177 @@ export function pushedRunWatch(): RunWatch & {
   };
 }
 
+export interface NotifiedRunWatchOptions {
+  /** Reads of `workflow_runs` (the API's pool). */
+  readonly db: Kysely<Database>;
+  /** The database `db` is on, for the one dedicated connection that LISTENs. */
+  readonly connectionString: string;
+  readonly logger: Logger;
+  /** While anyone waits, how often to read every waited run, for notices lost while not listening (default 1 s). */
+  readonly safetyPollMs?: number;
+  /** First delay before connecting again after the listening connection failed; doubles up to `reconnectMaxMs` (default 100 ms). */
+  readonly reconnectMinMs?: number;
+  /** Default 5 s. */
+  readonly reconnectMaxMs?: number;
+  /** `application_name` of the listening connection (default `weft-run-watch`). */
+  readonly applicationName?: string;
+}
+
 /**
- * For an API process apart from the projection writer (distributed mode): while anyone waits,
- * one query every `intervalMs` reads the `last_seq` of every run waited on.
+ * For an API process apart from the projection writer (distributed mode): woken by the
+ * RUN_STATUS_CHANNEL notices the triggers on `workflow_runs` send when a run's status changes
+ * (migration 0008), on one dedicated connection that LISTENs and connects again, with backoff, when
+ * it fails. A status change is what a long poll waits for; other progress of a run wakes nobody.
+ *
+ * Two reads cover what notices cannot:
+ * - after a waiter registers, one read of its run, for a change committed between the caller's read
+ *   and the registration (its notice came before there was anyone to wake);
+ * - while anyone waits, one read every `safetyPollMs` of every waited run, and one as soon as the
+ *   connection listens again, for notices sent while it was not listening. It wakes the waiters of
+ *   a run whose status differs from the one this watch last read (so a run that only progresses
+ *   wakes nobody).
+ *
+ * `close()` ends the connection and wakes every waiter; idempotent.
  */
-export function pollingRunWatch(db: Kysely<Database>, intervalMs = 5): RunWatch & { close(): void } {
+export function notifiedRunWatch(opts: NotifiedRunWatchOptions): RunWatch & { close(): Promise<void> } {
+  const { db, logger } = opts;
+  const safetyPollMs = opts.safetyPollMs ?? 1_000;
+  const reconnectMinMs = opts.reconnectMinMs ?? 100;
+  const reconnectMaxMs = opts.reconnectMaxMs ?? 5_000;
   const waiters = new Waiters();
-  let timer: NodeJS.Timeout | undefined;
+  /** The status this watch last read of each waited run (pruned by the safety poll). */
+  const seenStatus = new Map<string, string>();
   let closed = false;
-  const tick = async () => {
-    timer = undefined;
-    const runIds = [...waiters.byRun.keys()];
-    if (runIds.length === 0 || closed) return;
+  let client: pg.Client | undefined;
+  let failures = 0;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let polling = false;
+
+  const readRuns = (runIds: readonly string[]) =>
+    db
+      .selectFrom('workflow_runs')
+      .select(['run_id', 'last_seq', 'status'])
+      .where('run_id', 'in', runIds)
+      .execute();
+
+  /** The first read after a registration: wake on any progress past what the caller saw. */
+  const readOnce = async (runId: string) => {
     try {
-      const rows = await db
-        .selectFrom('workflow_runs')
-        .select(['run_id', 'last_seq'])
-        .where('run_id', 'in', runIds)
-        .execute();
-      for (const row of rows) waiters.advanced(row.run_id, Number(row.last_seq));
-    } catch {
-      // A failed read: the waiters time out or the next tick reads again.
+      const [row] = await readRuns([runId]);
+      if (row === undefined || closed) return;
+      seenStatus.set(row.run_id, row.status);
+      waiters.advanced(row.run_id, Number(row.last_seq));
+    } catch (err) {
+      // The safety poll reads it again.
+      logger.warn({ err, run_id: runId }, 'run watch: cannot read a waited run');
     }
-    schedule();
   };
-  const schedule = () => {
-    if (!closed && timer === undefined && waiters.byRun.size > 0) timer = setTimeout(tick, intervalMs);
+
+  const poll = async () => {
+    pollTimer = undefined;
+    if (closed || polling) return;
+    for (const runId of seenStatus.keys()) if (!waiters.byRun.has(runId)) seenStatus.delete(runId);
+    const runIds = [...waiters.byRun.keys()];
+    if (runIds.length === 0) return;
+    polling = true;
+    try {
+      for (const row of await readRuns(runIds)) {
+        const before = seenStatus.get(row.run_id);
+        seenStatus.set(row.run_id, row.status);
+        if (before !== row.status) waiters.advanced(row.run_id, Number(row.last_seq));
+      }
+    } catch (err) {
+      logger.warn({ err }, 'run watch: cannot read the waited runs');
+    } finally {
+      polling = false;
+    }
+    schedulePoll();
   };
+
+  const schedulePoll = () => {
+    if (!closed && pollTimer === undefined && waiters.byRun.size > 0) {
+      pollTimer = setTimeout(() => void poll(), safetyPollMs);
+    }
+  };
+
+  const onNotification = (message: pg.Notification) => {
+    if (message.channel !== RUN_STATUS_CHANNEL) return;
+    const notice = parseRunStatusPayload(message.payload);
+    if (notice === undefined) {
+      logger.debug({ payload: message.payload }, 'run watch: ignored a malformed notice');
+      return;
+    }
+    waiters.advanced(notice.runId, notice.lastSeq);
+  };
+
+  const listen = async () => {
+    reconnectTimer = undefined;
+    if (closed) return;
+    const conn = new pg.Client({
+      connectionString: opts.connectionString,
+      application_name: opts.applicationName ?? 'weft-run-watch',
+      keepAlive: true,
+    });
+    client = conn;
+    let lost = false;
+    const lose = (err?: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (client === conn) client = undefined;
+      conn.removeListener('notification', onNotification);
+      conn.end().catch(() => undefined);
+      if (closed) return;
+      failures += 1;
+      const delay = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** Math.min(failures - 1, 20));
+      logger.warn({ err, retry_in_ms: delay }, 'run watch: the listening connection failed');
+      reconnectTimer = setTimeout(() => void listen(), delay);
+    };
+    conn.on('error', lose);
+    conn.on('end', () => lose(new Error('connection ended')));
+    conn.on('notification', onNotification);
+    try {
+      await conn.connect();
+      await conn.query(`listen ${RUN_STATUS_CHANNEL}`);
+    } catch (err) {
+      lose(err);
+      return;
+    }
+    if (lost) return;
+    if (closed) {
+      lose();
+      return;
+    }
+    if (failures > 0) logger.info({ failures }, 'run watch: listening again');
+    failures = 0;
+    // Whatever changed while nobody listened.
+    if (pollTimer !== undefined) clearTimeout(pollTimer);
+    void poll();
+  };
+
+  void listen();
+
+  let closing: Promise<void> | undefined;
   return {
     changed(runId, seenSeq, timeoutMs) {
       const waiting = waiters.wait(runId, seenSeq, timeoutMs);
-      schedule();
+      if (!closed) {
+        void readOnce(runId);
+        schedulePoll();
+      } else {
+        waiters.wakeAll('closed');
+      }
       return waiting;
     },
-    close() {
-      closed = true;
-      clearTimeout(timer);
-      for (const runId of [...waiters.byRun.keys()]) waiters.advanced(runId, Number.MAX_SAFE_INTEGER);
-    },
+    close: () =>
+      (closing ??= (async () => {
+        closed = true;
+        clearTimeout(reconnectTimer);
+        clearTimeout(pollTimer);
+        waiters.wakeAll('closed');
+        const conn = client;
+        client = undefined;
+        await conn?.end().catch(() => undefined);
+      })()),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pushedRunWatch } from './run-watch';
 
-const settled = async (p: Promise<void>) => {
+const settled = async (p: Promise<unknown>) => {
   let done = false;
   void p.then(() => (done = true));
   await new Promise((r) => setImmediate(r));
@@ -28,6 +28,7 @@ describe('pushedRunWatch', () => {
     watch.applied([{ run_id: 'run-a', seq: 2 }]);
     expect(await settled(first)).toBe(true);
     expect(await settled(second)).toBe(true);
-    await short; // resolves by itself
+    expect(await first).toBe('advanced');
+    expect(await short).toBe('timeout'); // resolves by itself
   });
 });
