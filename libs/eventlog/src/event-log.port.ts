@@ -47,6 +47,12 @@ export interface ConsumerOptions {
    * position moves past them. Unset: they are skipped with a warning.
    */
   readonly deadLetterTopic?: string;
+  /**
+   * Wait this long before each fetch, so records arriving meanwhile join the batch: fewer, larger
+   * batches for this much more latency (embedded log; a Kafka fetch already waits for records up
+   * to the consumer's `maxWaitTimeMs`, so the Kafka adapter ignores it). Default 0.
+   */
+  readonly lingerMs?: number;
 }
 
 export interface BatchContext {

@@ -14,6 +14,8 @@ export const EngineConfigSchema = z.object({
     .default(1024 * 1024),
   TOPIC_PREFIX: z.string().default(''),
   AGENT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(256),
+  /** The projection writer waits this long before each fetch, so events batch (0: at once). */
+  PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(5),
   ...DlqRetentionEnv,
 });
 

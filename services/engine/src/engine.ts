@@ -75,6 +75,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       db: store.db,
       // The long poll answers when a run has ended: only run-level events can end one.
       onApplied: (events) => runWatch.applied(events.filter((e) => e.type.startsWith('Run'))),
+      lingerMs: config.PROJECTION_LINGER_MS,
       logger: logger.child({ service: 'projection-writer' }),
     });
     await projections.start();

@@ -16,6 +16,11 @@ export interface ProjectionWriterOptions {
   readonly db: Kysely<Database>;
   readonly logger?: Logger;
   readonly groupId?: string;
+  /**
+   * Wait this long before each fetch of events, so more join each batch (see `ConsumerOptions`):
+   * fewer projection transactions, each run's projection this much later. Default 0.
+   */
+  readonly lingerMs?: number;
   /** Called after each batch is committed with the events applied (push notifications, metrics). */
   readonly onApplied?: (events: readonly RunEvent[]) => void;
 }
@@ -62,6 +67,7 @@ export function createProjectionWriter(options: ProjectionWriterOptions): Projec
           topics: [topics.events],
           deadLetterTopic: topics.deadLetters,
           maxBatchSize: 500,
+          ...(options.lingerMs ? { lingerMs: options.lingerMs } : {}),
         },
         onBatch,
       );

@@ -97,6 +97,22 @@ describe('embedded event log, beyond the contract', () => {
     expect(state.get('k0')).toBe('v40');
   });
 
+  it('lingerMs: a consumer waits before each fetch, so appends made meanwhile come in one batch', async () => {
+    const batches: string[][] = [];
+    const handle = await log.consume({ groupId: 'slow', topics: ['lingering'], lingerMs: 500 }, async (b) => {
+      batches.push(b.records.map((r) => r.value));
+    });
+    try {
+      await log.produce(records('lingering', 1));
+      await log.produce(records('lingering', 1, 1));
+      await log.produce(records('lingering', 1, 2));
+      await waitFor(() => batches.flat().length >= 3, { timeoutMs: 10_000 });
+    } finally {
+      await handle.stop();
+    }
+    expect(batches).toEqual([['v0', 'v1', 'v2']]);
+  });
+
   it('what does not fit one statement (over 500 rows) takes a transaction, with the same result', async () => {
     await log.produce(records('in', 1));
     await log.produce(records('out', 1));

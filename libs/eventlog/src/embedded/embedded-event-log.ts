@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Compilable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type {
@@ -545,7 +546,9 @@ class EmbeddedEventLog implements EventLog {
       while (!abort.signal.aborted) {
         // The database answers in microtasks: without this, one record would travel the whole
         // pipeline before the next socket is read, and every batch would hold a single record.
-        await yieldToIo();
+        if (options.lingerMs)
+          await sleep(options.lingerMs, undefined, { signal: abort.signal }).catch(() => {});
+        else await yieldToIo();
         const seen = options.topics.map((t) => this.#version.get(t) ?? 0);
         let delivered = false;
         for (const topic of options.topics) {
