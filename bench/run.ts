@@ -124,6 +124,22 @@ try {
   agent.stop();
   throw e;
 }
+// Interrupted (Ctrl-C, a timeout's SIGTERM): the engine runs in its own process group, so stop it
+// and the agent before exiting rather than leave them running; nothing is written.
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    console.error(`${signal}: stopping the engine and the agent`);
+    void stack
+      .stop()
+      .catch((e: unknown) => console.error('stopping the engine:', e))
+      .finally(() => {
+        agent.stop();
+        process.exit(130);
+      });
+  });
+}
 let failed = false;
 try {
   await setUp(stack, agent.url);
@@ -152,6 +168,7 @@ try {
   closeClient();
 }
 
+if (interrupted) await new Promise(() => {}); // the signal handler exits once the engine is stopped
 console.log(`\n${mode}${quick ? ' (quick)' : ''}\n${table(results)}`);
 const report = {
   date: started.toISOString(),
