@@ -110,11 +110,11 @@ export function createStepScheduler(options: StepSchedulerOptions): StepSchedule
         if (events.length === 0 || !state) continue;
         states.set(command.run_id, state);
         partitionOf.set(command.run_id, partition);
-        let decided = touched.get(command.run_id);
-        if (!decided) touched.set(command.run_id, (decided = []));
+        let runEvents = touched.get(command.run_id);
+        if (!runEvents) touched.set(command.run_id, (runEvents = []));
         for (const event of events) {
           const json = JSON.stringify(event);
-          decided.push(json);
+          runEvents.push(json);
           out.push({
             topic: topics.events,
             key: event.run_id,
@@ -123,9 +123,9 @@ export function createStepScheduler(options: StepSchedulerOptions): StepSchedule
           });
         }
       }
-      for (const [runId, decided] of touched) {
+      for (const [runId, runEvents] of touched) {
         const state = states.get(runId)!;
-        out.push(...changelog.records(state, decided));
+        out.push(...changelog.records(state, runEvents));
         if (isTerminalRun(state.status)) states.set(runId, endedRunState(state));
       }
     } catch (e) {
