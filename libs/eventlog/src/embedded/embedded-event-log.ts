@@ -1,36 +1,21 @@
-import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Compilable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
-import type {
-  BatchHandler,
-  ConsumerHandle,
-  ConsumerOptions,
-  EventLog,
-  LogRecord,
-  OutgoingRecord,
-  RecordBatch,
-  TransactionalBatchHandler,
-} from '../event-log.port';
+import type { EventLog, LogRecord, OutgoingRecord } from '../event-log.port';
+import {
+  InProcessEventLog,
+  PARTITION,
+  yieldToIo,
+  type Appended,
+  type InProcessLogOptions,
+  type Position,
+} from '../in-process/in-process-event-log';
 import { embeddedLogMigrations } from './embedded-log.migrations';
-
-/** What one transaction appended: each topic's next offset and the rows, published after commit. */
-interface Appended {
-  readonly advanced: Map<string, number>;
-  readonly rows: readonly LogTables['eventlog_records'][];
-}
 
 /** An append worked out: its rows, and per compacted topic the latest value of each key written. */
 interface Plan extends Appended {
+  readonly rows: readonly LogTables['eventlog_records'][];
   readonly latest: Map<string, Map<string, string | null>>;
   readonly timestamp: string;
-}
-
-/** A consumer's position to commit with an append: `offset` is the last record handled. */
-interface Position {
-  readonly groupId: string;
-  readonly topic: string;
-  readonly offset: number;
 }
 
 /** Rows from `next` (each stream topic's next offset); compacted topics keep each key's latest write. */
@@ -64,7 +49,19 @@ function planAppend(
       timestamp,
     });
   }
-  return { advanced, rows, latest, timestamp };
+  return { advanced, rows, records: rows.map(toLogRecord), latest, timestamp };
+}
+
+function toLogRecord(row: LogTables['eventlog_records']): LogRecord {
+  return {
+    topic: row.topic,
+    partition: row.partition,
+    offset: Number(row.offset),
+    key: row.key,
+    value: row.value,
+    headers: row.headers,
+    timestamp: typeof row.timestamp === 'string' ? row.timestamp : row.timestamp.toISOString(),
+  };
 }
 
 function splitLatest(keys: ReadonlyMap<string, string | null>): {
@@ -129,43 +126,15 @@ interface LogTables {
   eventlog_compacted: { topic: string; key: string; value: string; timestamp: string | Date };
 }
 
-export interface EmbeddedEventLogOptions {
+export interface EmbeddedEventLogOptions extends InProcessLogOptions {
   /** The embedded database (its driver must serialise transactions, as the store's PGlite dialect does). */
   readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- shared with the store's own schema
-  /** Topics kept as latest-value-per-key tables (Kafka: cleanup.policy=compact). */
-  readonly compactedTopics?: readonly string[];
-  /** How long an idle consumer waits before looking again, should a wake-up be missed. */
-  readonly idlePollMs?: number;
-  /**
-   * Records of each topic kept in memory after their append commits, so consumers in this process
-   * read what was just appended without querying the database. Older records are read from it.
-   */
-  readonly tailSize?: number;
-  /**
-   * At-least-once consumers (`consume` with autoCommit) write their position at most this often
-   * while busy, and at once when idle or stopping; a crash redelivers what was not yet written.
-   */
-  readonly commitIntervalMs?: number;
   readonly now?: () => Date;
-  readonly onError?: (error: unknown, where: string) => void;
-}
-
-const PARTITION = 0;
-
-/** Resolve after the I/O callbacks that are ready have run (a macrotask, not a microtask). */
-const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** The newest records of one topic, in offset order without gaps. */
-interface Tail {
-  records: LogRecord[];
-  /** Index in `records` of the first live record (the array is compacted now and then). */
-  start: number;
 }
 
 /**
- * The embedded event log: every topic has one partition, stored in the embedded database, so the
- * scheduler's events, its state and its consumed position commit in one SQL transaction. One member
- * per consumer group (it runs in one process). Consumers are woken in-process on every append.
+ * The event log in the embedded database: every topic has one partition, stored in tables, so the
+ * scheduler's events, its state and its consumed position commit in one SQL transaction.
  */
 export async function openEmbeddedEventLog(options: EmbeddedEventLogOptions): Promise<EventLog> {
   const db = options.db as Kysely<LogTables>;
@@ -182,36 +151,20 @@ export async function openEmbeddedEventLog(options: EmbeddedEventLogOptions): Pr
   return new EmbeddedEventLog(db, options);
 }
 
-class EmbeddedEventLog implements EventLog {
+class EmbeddedEventLog extends InProcessEventLog {
   readonly #db: Kysely<LogTables>;
-  readonly #compacted: ReadonlySet<string>;
-  readonly #idlePollMs: number;
   readonly #now: () => Date;
-  readonly #onError: (error: unknown, where: string) => void;
-  readonly #nextOffset = new Map<string, number>();
-  readonly #appended = new EventEmitter();
-  readonly #version = new Map<string, number>();
-  readonly #consumers = new Set<ConsumerHandle>();
-  readonly #tails = new Map<string, Tail>();
   readonly #waiting: {
     records: readonly OutgoingRecord[];
     resolve: () => void;
     reject: (e: unknown) => void;
   }[] = [];
   #writing = false;
-  readonly #tailSize: number;
-  readonly #commitIntervalMs: number;
-  #closed = false;
 
   constructor(db: Kysely<LogTables>, options: EmbeddedEventLogOptions) {
+    super(options);
     this.#db = db;
-    this.#compacted = new Set(options.compactedTopics ?? []);
-    this.#idlePollMs = options.idlePollMs ?? 1000;
-    this.#tailSize = options.tailSize ?? 20_000;
-    this.#commitIntervalMs = options.commitIntervalMs ?? 100;
     this.#now = options.now ?? (() => new Date());
-    this.#onError = options.onError ?? (() => {});
-    this.#appended.setMaxListeners(0);
   }
 
   /**
@@ -219,7 +172,7 @@ class EmbeddedEventLog implements EventLog {
    * next one; each call resolves once its own records have committed.
    */
   produce(records: readonly OutgoingRecord[]): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     if (records.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#waiting.push({ records, resolve, reject });
@@ -252,7 +205,7 @@ class EmbeddedEventLog implements EventLog {
   }
 
   async #appendNow(records: readonly OutgoingRecord[]): Promise<void> {
-    this.#publish(await this.#appendAtomically(records));
+    this.publish(await this.#appendAtomically(records));
   }
 
   /**
@@ -270,7 +223,7 @@ class EmbeddedEventLog implements EventLog {
     }
     return this.#db.transaction().execute(async (trx) => {
       const appended = await this.#append(trx, records);
-      if (position) await this.#commit(trx, position.groupId, position.topic, position.offset);
+      if (position) await commitQuery(trx, position.groupId, position.topic, position.offset).execute();
       return appended;
     });
   }
@@ -279,12 +232,12 @@ class EmbeddedEventLog implements EventLog {
   #plan(records: readonly OutgoingRecord[]): Plan | undefined {
     const next = new Map<string, number>();
     for (const r of records) {
-      if (this.#compacted.has(r.topic) || next.has(r.topic)) continue;
-      const known = this.#nextOffset.get(r.topic);
+      if (this.compacted.has(r.topic) || next.has(r.topic)) continue;
+      const known = this.knownNextOffset(r.topic);
       if (known === undefined) return undefined;
       next.set(r.topic, known);
     }
-    return planAppend(records, this.#compacted, next, this.#now().toISOString());
+    return planAppend(records, this.compacted, next, this.#now().toISOString());
   }
 
   async #writeInOneStatement(plan: Plan, position: Position | undefined): Promise<void> {
@@ -304,88 +257,6 @@ class EmbeddedEventLog implements EventLog {
     await sql`with ${sql.join(clauses)} select 1`.execute(db);
   }
 
-  consume(
-    options: ConsumerOptions & { readonly autoCommit?: boolean },
-    handler: BatchHandler,
-  ): Promise<ConsumerHandle> {
-    // Handled positions not yet written, per topic: written together when the consumer is idle,
-    // stops, or `commitIntervalMs` has passed (one statement for many batches under load).
-    const pending = new Map<string, number>();
-    /** Callers of `ctx.commit` waiting for their position to be written. */
-    let written: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-    let lastWrite = Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    const flush = async () => {
-      clearTimeout(timer);
-      timer = undefined;
-      lastWrite = Date.now();
-      const waiting = written;
-      written = [];
-      try {
-        for (const [topic, offset] of pending) {
-          pending.delete(topic);
-          await this.#commit(this.#db, options.groupId, topic, offset);
-        }
-        for (const w of waiting) w.resolve();
-      } catch (e) {
-        for (const w of waiting) w.reject(e);
-        throw e;
-      }
-    };
-    const later = () => {
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        flush().catch((e: unknown) => this.#onError(e, `consumer ${options.groupId} commit`));
-      }, this.#commitIntervalMs);
-    };
-    const mark = (topic: string, offset: number) =>
-      pending.set(topic, Math.max(offset, pending.get(topic) ?? -1));
-    /** Idle: write what is pending once `commitIntervalMs` has passed (or at once on stop). */
-    const flushSoon = async (stopping: boolean) => {
-      if (stopping) return flush();
-      if (pending.size > 0) later();
-    };
-    return this.#startConsumer(
-      options,
-      async (batch, signal) => {
-        const last = batch.records[batch.records.length - 1]!;
-        await handler(batch, {
-          signal,
-          // Written with the next flush (one statement for many calls); resolves once written.
-          commit: (offset) =>
-            new Promise<void>((resolve, reject) => {
-              mark(batch.topic, offset);
-              written.push({ resolve, reject });
-              later();
-            }),
-        });
-        if (options.autoCommit !== false && !signal.aborted) {
-          mark(batch.topic, last.offset);
-          if (Date.now() - lastWrite >= this.#commitIntervalMs) await flush();
-        }
-      },
-      flushSoon,
-    );
-  }
-
-  consumeTransactional(
-    options: ConsumerOptions,
-    handler: TransactionalBatchHandler,
-  ): Promise<ConsumerHandle> {
-    return this.#startConsumer(options, async (batch) => {
-      const out: OutgoingRecord[] = [];
-      await handler(batch, { send: (records) => void out.push(...records) });
-      const last = batch.records[batch.records.length - 1]!;
-      this.#publish(
-        await this.#appendAtomically(out, {
-          groupId: options.groupId,
-          topic: batch.topic,
-          offset: last.offset,
-        }),
-      );
-    });
-  }
-
   async readCompacted(topic: string): Promise<Map<string, string>> {
     const rows = await this.#db
       .selectFrom('eventlog_compacted')
@@ -395,15 +266,40 @@ class EmbeddedEventLog implements EventLog {
     return new Map(rows.map((r) => [r.key, r.value]));
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await Promise.all([...this.#consumers].map((c) => c.stop()));
-    this.#appended.emit('close');
+  protected async appendWithPosition(records: readonly OutgoingRecord[], position: Position): Promise<void> {
+    this.publish(await this.#appendAtomically(records, position));
   }
 
-  #assertOpen(): void {
-    if (this.#closed) throw new Error('event log is closed');
+  protected async writePositions(groupId: string, handled: ReadonlyMap<string, number>): Promise<void> {
+    for (const [topic, offset] of handled) await commitQuery(this.#db, groupId, topic, offset).execute();
+  }
+
+  protected async storedPosition(groupId: string, topic: string): Promise<number | undefined> {
+    const row = await this.#db
+      .selectFrom('eventlog_group_offsets')
+      .select('next_offset')
+      .where('group_id', '=', groupId)
+      .where('topic', '=', topic)
+      .where('partition', '=', PARTITION)
+      .executeTakeFirst();
+    return row ? Number(row.next_offset) : undefined;
+  }
+
+  protected headOffset(topic: string): Promise<number> {
+    return this.#db.transaction().execute((trx) => this.#loadNextOffset(trx, topic));
+  }
+
+  protected async readStored(topic: string, from: number, limit: number): Promise<LogRecord[]> {
+    const rows = await this.#db
+      .selectFrom('eventlog_records')
+      .selectAll()
+      .where('topic', '=', topic)
+      .where('partition', '=', PARTITION)
+      .where('offset', '>=', from)
+      .orderBy('offset')
+      .limit(limit)
+      .execute();
+    return rows.map(toLogRecord);
   }
 
   /**
@@ -416,10 +312,10 @@ class EmbeddedEventLog implements EventLog {
   ): Promise<Appended> {
     const next = new Map<string, number>();
     for (const r of records) {
-      if (this.#compacted.has(r.topic) || next.has(r.topic)) continue;
+      if (this.compacted.has(r.topic) || next.has(r.topic)) continue;
       next.set(r.topic, await this.#loadNextOffset(trx, r.topic));
     }
-    const plan = planAppend(records, this.#compacted, next, this.#now().toISOString());
+    const plan = planAppend(records, this.compacted, next, this.#now().toISOString());
     for (const [topic, keys] of plan.latest) {
       const { deleted, written } = splitLatest(keys);
       for (let i = 0; i < deleted.length; i += 500) {
@@ -442,7 +338,7 @@ class EmbeddedEventLog implements EventLog {
   }
 
   async #loadNextOffset(trx: Kysely<LogTables>, topic: string): Promise<number> {
-    const known = this.#nextOffset.get(topic);
+    const known = this.knownNextOffset(topic);
     if (known !== undefined) return known;
     const row = await trx
       .selectFrom('eventlog_records')
@@ -451,185 +347,5 @@ class EmbeddedEventLog implements EventLog {
       .where('partition', '=', PARTITION)
       .executeTakeFirst();
     return row?.max === null || row?.max === undefined ? 0 : Number(row.max) + 1;
-  }
-
-  #publish({ advanced, rows }: Appended): void {
-    for (const row of rows) this.#remember(row);
-    for (const [topic, next] of advanced) {
-      this.#nextOffset.set(topic, next);
-      this.#version.set(topic, (this.#version.get(topic) ?? 0) + 1);
-      this.#appended.emit('append', topic);
-    }
-  }
-
-  /** Keep a committed record in its topic's tail; a gap (never expected) drops the tail instead. */
-  #remember(row: LogTables['eventlog_records']): void {
-    const record: LogRecord = {
-      topic: row.topic,
-      partition: row.partition,
-      offset: Number(row.offset),
-      key: row.key,
-      value: row.value,
-      headers: row.headers,
-      timestamp: String(row.timestamp),
-    };
-    const tail = this.#tails.get(row.topic);
-    if (!tail) {
-      this.#tails.set(row.topic, { records: [record], start: 0 });
-      return;
-    }
-    const newest = tail.records[tail.records.length - 1];
-    if (newest !== undefined && newest.offset + 1 !== record.offset) {
-      this.#tails.set(row.topic, { records: [record], start: 0 });
-      return;
-    }
-    tail.records.push(record);
-    if (tail.records.length - tail.start > this.#tailSize) tail.start++;
-    // Compact now and then, so trimming the oldest record stays O(1) on average.
-    if (tail.start >= this.#tailSize) {
-      tail.records = tail.records.slice(tail.start);
-      tail.start = 0;
-    }
-  }
-
-  /** Records from `from` held in memory, or undefined when the database must be read. */
-  #fromTail(topic: string, from: number, limit: number): LogRecord[] | undefined {
-    const tail = this.#tails.get(topic);
-    const first = tail?.records[tail.start];
-    if (!tail || first === undefined || from < first.offset) {
-      // Nothing newer than `from` was appended since it was last read: nothing to fetch.
-      const next = this.#nextOffset.get(topic);
-      return next !== undefined && from >= next ? [] : undefined;
-    }
-    const index = tail.start + (from - first.offset);
-    return tail.records.slice(index, index + limit);
-  }
-
-  async #commit(db: Kysely<LogTables>, groupId: string, topic: string, offset: number): Promise<void> {
-    await commitQuery(db, groupId, topic, offset).execute();
-  }
-
-  async #committedPosition(groupId: string, topic: string, fromBeginning: boolean): Promise<number> {
-    const row = await this.#db
-      .selectFrom('eventlog_group_offsets')
-      .select('next_offset')
-      .where('group_id', '=', groupId)
-      .where('topic', '=', topic)
-      .where('partition', '=', PARTITION)
-      .executeTakeFirst();
-    if (row) return Number(row.next_offset);
-    if (fromBeginning) return 0;
-    return this.#db.transaction().execute((trx) => this.#loadNextOffset(trx, topic));
-  }
-
-  async #startConsumer(
-    options: ConsumerOptions,
-    process: (batch: RecordBatch, signal: AbortSignal) => Promise<void>,
-    /** Called before the consumer waits for appends, and with `true` when it stops. */
-    onIdle: (stopping: boolean) => Promise<void> = async () => {},
-  ): Promise<ConsumerHandle> {
-    this.#assertOpen();
-    for (const topic of options.topics) {
-      if (this.#compacted.has(topic))
-        throw new Error(`topic ${topic} is compacted: read it with readCompacted`);
-    }
-    const maxBatch = options.maxBatchSize ?? 500;
-    const positions = new Map<string, number>();
-    for (const topic of options.topics) {
-      positions.set(
-        topic,
-        await this.#committedPosition(options.groupId, topic, options.fromBeginning ?? true),
-      );
-    }
-    const abort = new AbortController();
-    const loop = (async () => {
-      while (!abort.signal.aborted) {
-        // The database answers in microtasks: without this, one record would travel the whole
-        // pipeline before the next socket is read, and every batch would hold a single record.
-        if (options.lingerMs)
-          await sleep(options.lingerMs, undefined, { signal: abort.signal }).catch(() => {});
-        else await yieldToIo();
-        const seen = options.topics.map((t) => this.#version.get(t) ?? 0);
-        let delivered = false;
-        for (const topic of options.topics) {
-          if (abort.signal.aborted) break;
-          try {
-            const records = await this.#fetch(topic, positions.get(topic)!, maxBatch);
-            if (records.length === 0) continue;
-            delivered = true;
-            await process({ topic, partition: PARTITION, records }, abort.signal);
-            positions.set(topic, records[records.length - 1]!.offset + 1);
-          } catch (e) {
-            // The batch is delivered again from the last good position; back off so a failing
-            // handler does not spin.
-            this.#onError(e, `consumer ${options.groupId} on ${topic}`);
-            await this.#idle(options.topics, seen, abort.signal, Math.min(this.#idlePollMs, 200));
-          }
-        }
-        if (!delivered && !abort.signal.aborted) {
-          await onIdle(false).catch((e: unknown) => this.#onError(e, `consumer ${options.groupId} commit`));
-          await this.#idle(options.topics, seen, abort.signal, this.#idlePollMs);
-        }
-      }
-      await onIdle(true).catch((e: unknown) => this.#onError(e, `consumer ${options.groupId} commit`));
-    })();
-    const handle: ConsumerHandle = {
-      stop: async () => {
-        abort.abort();
-        await loop;
-        this.#consumers.delete(handle);
-      },
-    };
-    this.#consumers.add(handle);
-    return handle;
-  }
-
-  async #fetch(topic: string, from: number, limit: number): Promise<LogRecord[]> {
-    const held = this.#fromTail(topic, from, limit);
-    if (held !== undefined) return held;
-    const rows = await this.#db
-      .selectFrom('eventlog_records')
-      .selectAll()
-      .where('topic', '=', topic)
-      .where('partition', '=', PARTITION)
-      .where('offset', '>=', from)
-      .orderBy('offset')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({
-      topic: r.topic,
-      partition: r.partition,
-      offset: Number(r.offset),
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-      timestamp: typeof r.timestamp === 'string' ? r.timestamp : r.timestamp.toISOString(),
-    }));
-  }
-
-  /** Wait until one of the topics gets an append after `seen`, the signal aborts, or the timeout passes. */
-  #idle(
-    topics: readonly string[],
-    seen: readonly number[],
-    signal: AbortSignal,
-    timeoutMs: number,
-  ): Promise<void> {
-    if (topics.some((t, i) => (this.#version.get(t) ?? 0) !== seen[i])) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#appended.off('append', onAppend);
-        this.#appended.off('close', done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const onAppend = (topic: string) => {
-        if (topics.includes(topic)) done();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.#appended.on('append', onAppend);
-      this.#appended.on('close', done);
-      signal.addEventListener('abort', done);
-    });
   }
 }

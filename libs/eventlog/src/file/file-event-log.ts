@@ -1,0 +1,404 @@
+import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EventLog, LogRecord, OutgoingRecord } from '../event-log.port';
+import {
+  InProcessEventLog,
+  PARTITION,
+  yieldToIo,
+  type Appended,
+  type InProcessLogOptions,
+  type Position,
+} from '../in-process/in-process-event-log';
+import {
+  decodeFrames,
+  decodeRecord,
+  encodeFrame,
+  type Frame,
+  type FramePosition,
+  type RecordSpan,
+} from './log-frames';
+
+export interface FileEventLogOptions extends InProcessLogOptions {
+  /** Directory of the log's segment files (created if missing; one process at a time). */
+  readonly dir: string;
+  /** A segment file is closed and a new one started once it holds this many bytes. Default 64 MiB. */
+  readonly segmentBytes?: number;
+  /**
+   * Flush each write to disk (`fdatasync`) before it is acknowledged. Default true: what `produce`
+   * and a transactional batch resolve is on disk. Off only for throwaway logs.
+   */
+  readonly fsync?: boolean;
+  readonly now?: () => Date;
+}
+
+/** Where a record is: segment and byte offset packed in one number, and its length. */
+interface Location {
+  readonly at: number;
+  readonly length: number;
+}
+
+const SEGMENT_FACTOR = 2 ** 40; // a segment's byte offsets stay below 1 TiB
+const pack = (segment: number, position: number) => segment * SEGMENT_FACTOR + position;
+const segmentOf = (at: number) => Math.floor(at / SEGMENT_FACTOR);
+const positionOf = (at: number) => at % SEGMENT_FACTOR;
+const segmentName = (id: number) => `${String(id).padStart(10, '0')}.log`;
+const SEGMENT_FILE = /^(\d{10})\.log$/;
+/** Neighbouring records closer than this are read from disk in one read. */
+const READ_SPAN_BYTES = 1 << 20;
+
+/** A topic's records: where each is, by offset (the array index). */
+interface TopicIndex {
+  readonly at: number[];
+  readonly length: number[];
+}
+
+interface PendingWrite {
+  readonly records: readonly OutgoingRecord[];
+  readonly positions: readonly FramePosition[];
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * The embedded event log on an append-only file: every append is one checksummed frame; appends
+ * asked for while a write is in flight go to disk together in one write and one `fdatasync` (group
+ * commit), each still atomic on its own. The scheduler's events, state and consumed position are
+ * one frame, so they are written together or not at all. In memory: where each record is, the
+ * compacted topics' keys, the groups' positions, and the newest records of each topic. Opening
+ * replays the segments to rebuild that, and cuts off a frame torn by a crash.
+ *
+ * Records are kept for good (no retention yet), as in the database-backed embedded log.
+ */
+export async function openFileEventLog(options: FileEventLogOptions): Promise<EventLog> {
+  const log = new FileEventLog(options);
+  await log.load();
+  return log;
+}
+
+class FileEventLog extends InProcessEventLog {
+  readonly #dir: string;
+  readonly #segmentBytes: number;
+  readonly #fsync: boolean;
+  readonly #now: () => Date;
+  readonly #topics = new Map<string, TopicIndex>();
+  readonly #latest = new Map<string, Map<string, Location>>();
+  readonly #positions = new Map<string, Map<string, number>>();
+  /** Open segments, for reads; the last one is also written to. */
+  readonly #handles = new Map<number, FileHandle>();
+  #segment = 0;
+  #size = 0;
+  #queue: PendingWrite[] = [];
+  /** The group-commit loop, while it runs (it stops, synchronously, once the queue is empty). */
+  #writing: Promise<void> | undefined;
+  #draining = false;
+  /** Set when a failed write could not be undone: nothing more may be appended. */
+  #failed: Error | undefined;
+
+  constructor(options: FileEventLogOptions) {
+    super(options);
+    this.#dir = options.dir;
+    this.#segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.#fsync = options.fsync ?? true;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Replay every segment; a torn frame at the end of the last one is cut off. */
+  async load(): Promise<void> {
+    await mkdir(this.#dir, { recursive: true });
+    const ids = (await readdir(this.#dir))
+      .map((name) => SEGMENT_FILE.exec(name)?.[1])
+      .filter((id): id is string => id !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    for (const [i, id] of ids.entries()) {
+      const path = join(this.#dir, segmentName(id));
+      const bytes = await readFile(path);
+      const { frames, end, reason } = decodeFrames(bytes);
+      for (const frame of frames) this.#apply(frame, id, frame.start, frame.spans);
+      if (reason !== undefined) {
+        if (i !== ids.length - 1)
+          throw new Error(
+            `event log segment ${path} has ${reason} at byte ${end}, and it is not the last segment`,
+          );
+        // A crash cut the last write short: it was never acknowledged, so it is dropped.
+        const handle = await open(path, 'r+');
+        await handle.truncate(end);
+        await handle.sync();
+        await handle.close();
+        this.onError(
+          new Error(
+            `event log: dropped ${bytes.length - end} bytes of an unfinished write (${reason}) at the end of ${path}`,
+          ),
+          'event log recovery',
+        );
+      }
+      this.#segment = id;
+      this.#size = end;
+    }
+    await this.#openSegment(this.#segment, ids.length === 0);
+  }
+
+  produce(records: readonly OutgoingRecord[]): Promise<void> {
+    try {
+      this.assertOpen();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (records.length === 0) return Promise.resolve();
+    return this.#enqueue(records, []);
+  }
+
+  protected appendWithPosition(records: readonly OutgoingRecord[], position: Position): Promise<void> {
+    return this.#enqueue(records, [
+      { groupId: position.groupId, topic: position.topic, next: position.offset + 1 },
+    ]);
+  }
+
+  protected writePositions(groupId: string, handled: ReadonlyMap<string, number>): Promise<void> {
+    return this.#enqueue(
+      [],
+      [...handled].map(([topic, offset]) => ({ groupId, topic, next: offset + 1 })),
+    );
+  }
+
+  protected async storedPosition(groupId: string, topic: string): Promise<number | undefined> {
+    return this.#positions.get(groupId)?.get(topic);
+  }
+
+  protected async headOffset(topic: string): Promise<number> {
+    return this.#topics.get(topic)?.at.length ?? 0;
+  }
+
+  protected async readStored(topic: string, from: number, limit: number): Promise<LogRecord[]> {
+    const index = this.#topics.get(topic);
+    if (!index || from >= index.at.length) return [];
+    const upTo = Math.min(index.at.length, from + limit);
+    const locations: Location[] = [];
+    for (let offset = from; offset < upTo; offset++)
+      locations.push({ at: index.at[offset]!, length: index.length[offset]! });
+    const records = await this.#read(locations);
+    return records.map((r, i) => ({
+      topic,
+      partition: PARTITION,
+      offset: from + i,
+      key: r.key,
+      value: r.value ?? '',
+      headers: r.headers ?? {},
+      timestamp: new Date(r.timestamp).toISOString(),
+    }));
+  }
+
+  async readCompacted(topic: string): Promise<Map<string, string>> {
+    this.assertOpen();
+    const keys = [...(this.#latest.get(topic) ?? new Map<string, Location>())];
+    keys.sort(([, a], [, b]) => a.at - b.at);
+    const records = await this.#read(keys.map(([, location]) => location));
+    return new Map(records.map((r) => [r.key, r.value ?? '']));
+  }
+
+  protected override async closeStorage(): Promise<void> {
+    while (this.#draining) await this.#writing;
+    for (const handle of this.#handles.values()) await handle.close();
+    this.#handles.clear();
+  }
+
+  #enqueue(records: readonly OutgoingRecord[], positions: readonly FramePosition[]): Promise<void> {
+    for (const r of records) {
+      if (r.value === null && !this.compacted.has(r.topic))
+        return Promise.reject(new Error(`tombstone on topic ${r.topic}, which is not compacted`));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ records, positions, resolve, reject });
+      if (!this.#draining) {
+        this.#draining = true;
+        this.#writing = this.#drain();
+      }
+    });
+  }
+
+  /**
+   * Group commit: everything queued goes out as one write and one `fdatasync`, one frame per
+   * caller; then, in order, each frame is indexed, published to consumers and acknowledged.
+   */
+  async #drain(): Promise<void> {
+    for (;;) {
+      // A caller's continuation runs after this loop has ended, so the flag is cleared in the
+      // same synchronous step that finds the queue empty, not when this promise settles.
+      if (this.#queue.length === 0) {
+        this.#draining = false;
+        return;
+      }
+      // Let pending I/O (more agent replies, more requests) run first, so they join this write.
+      await yieldToIo();
+      await this.#writeGroup(this.#queue.splice(0));
+    }
+  }
+
+  async #writeGroup(queued: readonly PendingWrite[]): Promise<void> {
+    if (this.#failed) {
+      for (const w of queued) w.reject(this.#failed);
+      return;
+    }
+    const timestamp = this.#now().getTime();
+    const group: (PendingWrite & { frame: Frame } & ReturnType<typeof encodeFrame>)[] = [];
+    for (const w of queued) {
+      const frame: Frame = {
+        records: w.records.map((r) => ({
+          topic: r.topic,
+          key: r.key,
+          value: r.value,
+          ...(r.headers ? { headers: r.headers } : {}),
+          timestamp,
+        })),
+        positions: w.positions,
+      };
+      try {
+        group.push({ ...w, frame, ...encodeFrame(frame) });
+      } catch (e) {
+        w.reject(e);
+      }
+    }
+    const total = group.reduce((n, w) => n + w.bytes.length, 0);
+    try {
+      if (this.#size > 0 && this.#size + total > this.#segmentBytes)
+        await this.#openSegment(this.#segment + 1, true);
+      await this.#write(
+        Buffer.concat(
+          group.map((w) => w.bytes),
+          total,
+        ),
+      );
+    } catch (e) {
+      for (const w of group) w.reject(e);
+      return;
+    }
+    let at = this.#size;
+    this.#size += total;
+    for (const w of group) {
+      this.publish(this.#apply(w.frame, this.#segment, at, w.spans));
+      at += w.bytes.length;
+      w.resolve();
+    }
+  }
+
+  /** Write at the end of the current segment; on failure, cut back what may have been written. */
+  async #write(bytes: Buffer): Promise<void> {
+    const handle = this.#handles.get(this.#segment)!;
+    try {
+      const { bytesWritten } = await handle.write(bytes, 0, bytes.length, this.#size);
+      if (bytesWritten !== bytes.length)
+        throw new Error(`short write: ${bytesWritten} of ${bytes.length} bytes`);
+      if (this.#fsync) await handle.datasync();
+    } catch (e) {
+      await handle.truncate(this.#size).catch((cause: unknown) => {
+        // The file may now end in a partial frame; the next open cuts it off. Appending after it
+        // would put acknowledged frames behind it, where recovery would never reach them.
+        this.#failed = new Error('event log: a failed write could not be undone; reopen the log', { cause });
+      });
+      throw e;
+    }
+  }
+
+  protected override assertOpen(): void {
+    super.assertOpen();
+    if (this.#failed) throw this.#failed;
+  }
+
+  async #openSegment(id: number, create: boolean): Promise<void> {
+    const path = join(this.#dir, segmentName(id));
+    const handle = await open(path, create ? 'wx+' : 'r+');
+    if (create) {
+      // The new file's name must survive a crash too, or frames acknowledged in it are lost.
+      const dir = await open(this.#dir, 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+    }
+    this.#handles.set(id, handle);
+    this.#segment = id;
+    if (create) this.#size = 0;
+  }
+
+  /** Index a frame written at `start` of `segment`; returns what it added to the streams. */
+  #apply(frame: Frame, segment: number, start: number, spans: readonly RecordSpan[]): Appended {
+    const advanced = new Map<string, number>();
+    const records: LogRecord[] = [];
+    const iso = frame.records.length > 0 ? new Date(frame.records[0]!.timestamp).toISOString() : '';
+    frame.records.forEach((r, i) => {
+      const span = spans[i]!;
+      const location = { at: pack(segment, start + span.start), length: span.length };
+      if (this.compacted.has(r.topic)) {
+        const keys = this.#latest.get(r.topic) ?? new Map<string, Location>();
+        this.#latest.set(r.topic, keys);
+        if (r.value === null) keys.delete(r.key);
+        else keys.set(r.key, location);
+        return;
+      }
+      let index = this.#topics.get(r.topic);
+      if (!index) this.#topics.set(r.topic, (index = { at: [], length: [] }));
+      const offset = index.at.length;
+      index.at.push(location.at);
+      index.length.push(location.length);
+      advanced.set(r.topic, offset + 1);
+      records.push({
+        topic: r.topic,
+        partition: PARTITION,
+        offset,
+        key: r.key,
+        value: r.value ?? '',
+        headers: r.headers ?? {},
+        timestamp: iso,
+      });
+    });
+    for (const p of frame.positions) {
+      const group = this.#positions.get(p.groupId) ?? new Map<string, number>();
+      this.#positions.set(p.groupId, group);
+      group.set(p.topic, Math.max(p.next, group.get(p.topic) ?? 0));
+    }
+    return { advanced, records };
+  }
+
+  /** Read records at `locations` (in the order given); neighbours in one segment share a read. */
+  async #read(locations: readonly Location[]): Promise<ReturnType<typeof decodeRecord>[]> {
+    const out: ReturnType<typeof decodeRecord>[] = [];
+    let i = 0;
+    while (i < locations.length) {
+      const first = locations[i]!;
+      const segment = segmentOf(first.at);
+      const from = positionOf(first.at);
+      let to = from + first.length;
+      let j = i + 1;
+      for (; j < locations.length; j++) {
+        const next = locations[j]!;
+        const position = positionOf(next.at);
+        if (
+          segmentOf(next.at) !== segment ||
+          position < from ||
+          position + next.length - from > READ_SPAN_BYTES
+        )
+          break;
+        to = Math.max(to, position + next.length);
+      }
+      const bytes = Buffer.allocUnsafe(to - from);
+      const handle = await this.#handle(segment);
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, from);
+      if (bytesRead !== bytes.length)
+        throw new Error(`event log segment ${segment} is shorter than its index`);
+      for (; i < j; i++) {
+        const location = locations[i]!;
+        out.push(decodeRecord(bytes, positionOf(location.at) - from, location.length));
+      }
+    }
+    return out;
+  }
+
+  async #handle(segment: number): Promise<FileHandle> {
+    const held = this.#handles.get(segment);
+    if (held) return held;
+    const handle = await open(join(this.#dir, segmentName(segment)), 'r');
+    this.#handles.set(segment, handle);
+    return handle;
+  }
+}

@@ -1,0 +1,342 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  BatchHandler,
+  ConsumerHandle,
+  ConsumerOptions,
+  EventLog,
+  LogRecord,
+  OutgoingRecord,
+  RecordBatch,
+  TransactionalBatchHandler,
+} from '../event-log.port';
+
+/** What one durable append added to the streams: each topic's next offset and the records. */
+export interface Appended {
+  readonly advanced: ReadonlyMap<string, number>;
+  readonly records: readonly LogRecord[];
+}
+
+/** A consumer's position to commit with an append: `offset` is the last record handled. */
+export interface Position {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly offset: number;
+}
+
+export interface InProcessLogOptions {
+  /** Topics kept as latest-value-per-key maps (Kafka: cleanup.policy=compact). */
+  readonly compactedTopics?: readonly string[];
+  /** How long an idle consumer waits before looking again, should a wake-up be missed. */
+  readonly idlePollMs?: number;
+  /**
+   * Records of each topic kept in memory after their append is durable, so consumers in this
+   * process read what was just appended without reading storage. Older records are read from it.
+   */
+  readonly tailSize?: number;
+  /**
+   * At-least-once consumers (`consume` with autoCommit) write their position at most this often
+   * while busy, and at once when idle or stopping; a crash redelivers what was not yet written.
+   */
+  readonly commitIntervalMs?: number;
+  readonly onError?: (error: unknown, where: string) => void;
+}
+
+export const PARTITION = 0;
+
+/** Resolve after the I/O callbacks that are ready have run (a macrotask, not a microtask). */
+export const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The newest records of one topic, in offset order without gaps. */
+interface Tail {
+  records: LogRecord[];
+  /** Index in `records` of the first live record (the array is compacted now and then). */
+  start: number;
+}
+
+/**
+ * A log whose consumers all run in this process: one partition per topic, one member per group,
+ * consumers woken in-process on every append and served from an in-memory tail. Where the records
+ * are kept (and how an append is made durable) is the subclass's: the embedded database, or an
+ * append-only file.
+ */
+export abstract class InProcessEventLog implements EventLog {
+  protected readonly compacted: ReadonlySet<string>;
+  protected readonly onError: (error: unknown, where: string) => void;
+  readonly #idlePollMs: number;
+  readonly #tailSize: number;
+  readonly #commitIntervalMs: number;
+  readonly #nextOffset = new Map<string, number>();
+  readonly #appended = new EventEmitter();
+  readonly #version = new Map<string, number>();
+  readonly #consumers = new Set<ConsumerHandle>();
+  readonly #tails = new Map<string, Tail>();
+  #closed = false;
+
+  constructor(options: InProcessLogOptions) {
+    this.compacted = new Set(options.compactedTopics ?? []);
+    this.#idlePollMs = options.idlePollMs ?? 1000;
+    this.#tailSize = options.tailSize ?? 20_000;
+    this.#commitIntervalMs = options.commitIntervalMs ?? 100;
+    this.onError = options.onError ?? (() => {});
+    this.#appended.setMaxListeners(0);
+  }
+
+  abstract produce(records: readonly OutgoingRecord[]): Promise<void>;
+  abstract readCompacted(topic: string): Promise<Map<string, string>>;
+  /** Append `records` and move `position` atomically; resolves once durable and published. */
+  protected abstract appendWithPosition(
+    records: readonly OutgoingRecord[],
+    position: Position,
+  ): Promise<void>;
+  /** Write a group's positions (the next offset to read is each value + 1). */
+  protected abstract writePositions(groupId: string, handled: ReadonlyMap<string, number>): Promise<void>;
+  /** The next offset a group reads from `topic`, if it has committed one. */
+  protected abstract storedPosition(groupId: string, topic: string): Promise<number | undefined>;
+  /** The offset the next record appended to `topic` gets. */
+  protected abstract headOffset(topic: string): Promise<number>;
+  /** Up to `limit` records of `topic` from `from`, read from storage. */
+  protected abstract readStored(topic: string, from: number, limit: number): Promise<LogRecord[]>;
+  /** Release storage once every consumer has stopped. */
+  protected async closeStorage(): Promise<void> {}
+
+  consume(
+    options: ConsumerOptions & { readonly autoCommit?: boolean },
+    handler: BatchHandler,
+  ): Promise<ConsumerHandle> {
+    // Handled positions not yet written, per topic: written together when the consumer is idle,
+    // stops, or `commitIntervalMs` has passed (one write for many batches under load).
+    const pending = new Map<string, number>();
+    /** Callers of `ctx.commit` waiting for their position to be written. */
+    let written: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+    let lastWrite = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const flush = async () => {
+      clearTimeout(timer);
+      timer = undefined;
+      lastWrite = Date.now();
+      const waiting = written;
+      written = [];
+      try {
+        if (pending.size > 0) {
+          const handled = new Map(pending);
+          pending.clear();
+          await this.writePositions(options.groupId, handled);
+        }
+        for (const w of waiting) w.resolve();
+      } catch (e) {
+        for (const w of waiting) w.reject(e);
+        throw e;
+      }
+    };
+    const later = () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        flush().catch((e: unknown) => this.onError(e, `consumer ${options.groupId} commit`));
+      }, this.#commitIntervalMs);
+    };
+    const mark = (topic: string, offset: number) =>
+      pending.set(topic, Math.max(offset, pending.get(topic) ?? -1));
+    /** Idle: write what is pending once `commitIntervalMs` has passed (or at once on stop). */
+    const flushSoon = async (stopping: boolean) => {
+      if (stopping) return flush();
+      if (pending.size > 0) later();
+    };
+    return this.#startConsumer(
+      options,
+      async (batch, signal) => {
+        const last = batch.records[batch.records.length - 1]!;
+        await handler(batch, {
+          signal,
+          // Written with the next flush (one write for many calls); resolves once written.
+          commit: (offset) =>
+            new Promise<void>((resolve, reject) => {
+              mark(batch.topic, offset);
+              written.push({ resolve, reject });
+              later();
+            }),
+        });
+        if (options.autoCommit !== false && !signal.aborted) {
+          mark(batch.topic, last.offset);
+          if (Date.now() - lastWrite >= this.#commitIntervalMs) await flush();
+        }
+      },
+      flushSoon,
+    );
+  }
+
+  consumeTransactional(
+    options: ConsumerOptions,
+    handler: TransactionalBatchHandler,
+  ): Promise<ConsumerHandle> {
+    return this.#startConsumer(options, async (batch) => {
+      const out: OutgoingRecord[] = [];
+      await handler(batch, { send: (records) => void out.push(...records) });
+      const last = batch.records[batch.records.length - 1]!;
+      await this.appendWithPosition(out, {
+        groupId: options.groupId,
+        topic: batch.topic,
+        offset: last.offset,
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#consumers].map((c) => c.stop()));
+    this.#appended.emit('close');
+    await this.closeStorage();
+  }
+
+  protected assertOpen(): void {
+    if (this.#closed) throw new Error('event log is closed');
+  }
+
+  /** The next offset of `topic` as of the last publish, if anything was published or loaded. */
+  protected knownNextOffset(topic: string): number | undefined {
+    return this.#nextOffset.get(topic);
+  }
+
+  /** Make a durable append visible to this process's consumers, in offset order. */
+  protected publish({ advanced, records }: Appended): void {
+    for (const record of records) this.#remember(record);
+    for (const [topic, next] of advanced) {
+      this.#nextOffset.set(topic, next);
+      this.#version.set(topic, (this.#version.get(topic) ?? 0) + 1);
+      this.#appended.emit('append', topic);
+    }
+  }
+
+  /** Keep a durable record in its topic's tail; a gap (never expected) drops the tail instead. */
+  #remember(record: LogRecord): void {
+    const tail = this.#tails.get(record.topic);
+    if (!tail) {
+      this.#tails.set(record.topic, { records: [record], start: 0 });
+      return;
+    }
+    const newest = tail.records[tail.records.length - 1];
+    if (newest !== undefined && newest.offset + 1 !== record.offset) {
+      this.#tails.set(record.topic, { records: [record], start: 0 });
+      return;
+    }
+    tail.records.push(record);
+    if (tail.records.length - tail.start > this.#tailSize) tail.start++;
+    // Compact now and then, so trimming the oldest record stays O(1) on average.
+    if (tail.start >= this.#tailSize) {
+      tail.records = tail.records.slice(tail.start);
+      tail.start = 0;
+    }
+  }
+
+  /** Records from `from` held in memory, or undefined when storage must be read. */
+  #fromTail(topic: string, from: number, limit: number): LogRecord[] | undefined {
+    const tail = this.#tails.get(topic);
+    const first = tail?.records[tail.start];
+    if (!tail || first === undefined || from < first.offset) {
+      // Nothing newer than `from` was appended since it was last read: nothing to fetch.
+      const next = this.#nextOffset.get(topic);
+      return next !== undefined && from >= next ? [] : undefined;
+    }
+    const index = tail.start + (from - first.offset);
+    return tail.records.slice(index, index + limit);
+  }
+
+  async #committedPosition(groupId: string, topic: string, fromBeginning: boolean): Promise<number> {
+    const stored = await this.storedPosition(groupId, topic);
+    if (stored !== undefined) return stored;
+    return fromBeginning ? 0 : this.headOffset(topic);
+  }
+
+  async #startConsumer(
+    options: ConsumerOptions,
+    process: (batch: RecordBatch, signal: AbortSignal) => Promise<void>,
+    /** Called before the consumer waits for appends, and with `true` when it stops. */
+    onIdle: (stopping: boolean) => Promise<void> = async () => {},
+  ): Promise<ConsumerHandle> {
+    this.assertOpen();
+    for (const topic of options.topics) {
+      if (this.compacted.has(topic))
+        throw new Error(`topic ${topic} is compacted: read it with readCompacted`);
+    }
+    const maxBatch = options.maxBatchSize ?? 500;
+    const positions = new Map<string, number>();
+    for (const topic of options.topics) {
+      positions.set(
+        topic,
+        await this.#committedPosition(options.groupId, topic, options.fromBeginning ?? true),
+      );
+    }
+    const abort = new AbortController();
+    const loop = (async () => {
+      while (!abort.signal.aborted) {
+        // Storage may answer in microtasks: without this, one record would travel the whole
+        // pipeline before the next socket is read, and every batch would hold a single record.
+        if (options.lingerMs)
+          await sleep(options.lingerMs, undefined, { signal: abort.signal }).catch(() => {});
+        else await yieldToIo();
+        const seen = options.topics.map((t) => this.#version.get(t) ?? 0);
+        let delivered = false;
+        for (const topic of options.topics) {
+          if (abort.signal.aborted) break;
+          try {
+            const records = await this.#fetch(topic, positions.get(topic)!, maxBatch);
+            if (records.length === 0) continue;
+            delivered = true;
+            await process({ topic, partition: PARTITION, records }, abort.signal);
+            positions.set(topic, records[records.length - 1]!.offset + 1);
+          } catch (e) {
+            // The batch is delivered again from the last good position; back off so a failing
+            // handler does not spin.
+            this.onError(e, `consumer ${options.groupId} on ${topic}`);
+            await this.#idle(options.topics, seen, abort.signal, Math.min(this.#idlePollMs, 200));
+          }
+        }
+        if (!delivered && !abort.signal.aborted) {
+          await onIdle(false).catch((e: unknown) => this.onError(e, `consumer ${options.groupId} commit`));
+          await this.#idle(options.topics, seen, abort.signal, this.#idlePollMs);
+        }
+      }
+      await onIdle(true).catch((e: unknown) => this.onError(e, `consumer ${options.groupId} commit`));
+    })();
+    const handle: ConsumerHandle = {
+      stop: async () => {
+        abort.abort();
+        await loop;
+        this.#consumers.delete(handle);
+      },
+    };
+    this.#consumers.add(handle);
+    return handle;
+  }
+
+  async #fetch(topic: string, from: number, limit: number): Promise<LogRecord[]> {
+    return this.#fromTail(topic, from, limit) ?? this.readStored(topic, from, limit);
+  }
+
+  /** Wait until one of the topics gets an append after `seen`, the signal aborts, or the timeout passes. */
+  #idle(
+    topics: readonly string[],
+    seen: readonly number[],
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<void> {
+    if (topics.some((t, i) => (this.#version.get(t) ?? 0) !== seen[i])) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#appended.off('append', onAppend);
+        this.#appended.off('close', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const onAppend = (topic: string) => {
+        if (topics.includes(topic)) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#appended.on('append', onAppend);
+      this.#appended.on('close', done);
+      signal.addEventListener('abort', done);
+    });
+  }
+}
