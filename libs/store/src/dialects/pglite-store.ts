@@ -7,10 +7,16 @@ import type { Store } from '../store';
 import { closeOnce } from './close-once';
 import { SerializedPGliteDialect } from './serialized-pglite-dialect';
 import { TYPE_PARSERS } from './type-parsers';
+import { WorkerPGlite } from './worker-pglite';
 
 export interface PgliteStoreOptions {
   /** A directory on disk (created if missing, NodeFS); `undefined` keeps the database in memory. */
   readonly dataDir?: string;
+  /**
+   * Run PGlite on a worker thread (`WorkerPGlite`): its statements then stop nothing else the
+   * process does. Default false (on the calling thread).
+   */
+  readonly worker?: boolean;
 }
 
 /**
@@ -24,14 +30,12 @@ export interface PgliteStoreOptions {
  */
 export async function openPgliteStore(opts: PgliteStoreOptions = {}): Promise<Store> {
   const options = { parsers: { ...TYPE_PARSERS } };
-  let pglite: PGlite;
-  if (opts.dataDir === undefined) {
-    pglite = await PGlite.create(options);
-  } else {
-    const dataDir = resolve(opts.dataDir);
-    await mkdir(dataDir, { recursive: true });
-    pglite = await PGlite.create(dataDir, options);
-  }
+  const dataDir = opts.dataDir === undefined ? undefined : resolve(opts.dataDir);
+  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+  let pglite: PGlite | WorkerPGlite;
+  if (opts.worker) pglite = await WorkerPGlite.create(dataDir);
+  else if (dataDir === undefined) pglite = await PGlite.create(options);
+  else pglite = await PGlite.create(dataDir, options);
   const db = new Kysely<Database>({ dialect: new SerializedPGliteDialect({ pglite }) });
   return {
     db,

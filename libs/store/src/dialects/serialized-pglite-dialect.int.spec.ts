@@ -16,13 +16,16 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-describe('SerializedPGliteDialect', () => {
+describe.each([
+  ['on the calling thread', false],
+  ['on a worker thread', true],
+])('SerializedPGliteDialect, PGlite %s', (_where, worker) => {
   let store: Store;
   const names = async () =>
     (await store.db.selectFrom('agents').select('name').orderBy('name').execute()).map((r) => r.name);
 
   beforeAll(async () => {
-    store = await openPgliteStore();
+    store = await openPgliteStore({ worker });
     await migrateToLatest(store.db);
   });
   afterAll(async () => {

@@ -1,0 +1,103 @@
+// @ts-check
+/**
+ * PGlite on a worker thread (see `worker-pglite.ts`, which starts it and speaks to it). Plain
+ * JavaScript, so it loads the same under tsx, vitest and plain Node.
+ *
+ * Requests: { id, op: 'open' | 'query' | 'begin' | 'commit' | 'rollback' | 'close', ... }.
+ * Answers: { id, ok: true, result } or { id, ok: false, error: { message, ...own properties } }.
+ * Values of the types in `workerData.rawTypes` come back as Postgres' text; the main thread
+ * parses them (parsers are functions, which cannot cross threads).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+
+if (!parentPort) throw new Error('pglite-worker.mjs must run on a worker thread');
+const port = parentPort;
+
+/** @type {Record<number, (text: string) => string>} */
+const parsers = Object.fromEntries(
+  /** @type {number[]} */ (workerData.rawTypes).map((oid) => [oid, (/** @type {string} */ text) => text]),
+);
+
+/** @type {import('@electric-sql/pglite').PGlite | undefined} */
+let db;
+/**
+ * Open transactions by id: PGlite's exclusive `transaction()`, held open until commit/rollback.
+ * @type {Map<number, { tx?: import('@electric-sql/pglite').Transaction, finish?: (commit: boolean) => void, done?: Promise<unknown> }>}
+ */
+const transactions = new Map();
+let nextTransaction = 1;
+
+/** @param {unknown} e */
+function describe(e) {
+  if (!(e instanceof Error)) return { message: String(e) };
+  /** @type {Record<string, unknown>} */
+  const out = { message: e.message, name: e.name };
+  for (const [k, v] of Object.entries(e)) {
+    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out[k] = v;
+  }
+  return out;
+}
+
+/** @param {any} msg */
+async function handle(msg) {
+  switch (msg.op) {
+    case 'open':
+      db =
+        msg.dataDir === undefined
+          ? await PGlite.create({ parsers })
+          : await PGlite.create(msg.dataDir, { parsers });
+      return null;
+    case 'query': {
+      if (!db) throw new Error('database is not open');
+      const target = msg.tx === undefined ? db : transactions.get(msg.tx)?.tx;
+      if (!target) throw new Error(`transaction ${msg.tx} is not open`);
+      const { rows, affectedRows, fields } = await target.query(msg.sql, msg.params, { rowMode: 'object' });
+      return { rows, affectedRows, fields };
+    }
+    case 'begin': {
+      if (!db) throw new Error('database is not open');
+      const id = nextTransaction++;
+      /** @type {{ tx?: any, finish?: (commit: boolean) => void, done?: Promise<unknown> }} */
+      const entry = {};
+      transactions.set(id, entry);
+      await new Promise((began, failed) => {
+        entry.done = /** @type {import('@electric-sql/pglite').PGlite} */ (db)
+          .transaction(async (tx) => {
+            entry.tx = tx;
+            began(undefined);
+            const commit = await new Promise((resolve) => (entry.finish = resolve));
+            if (!commit) await tx.rollback();
+          })
+          .catch((e) => {
+            failed(e);
+            throw e;
+          });
+        entry.done.catch(() => {});
+      });
+      return id;
+    }
+    case 'commit':
+    case 'rollback': {
+      const entry = transactions.get(msg.tx);
+      if (!entry?.finish) throw new Error(`transaction ${msg.tx} is not open`);
+      transactions.delete(msg.tx);
+      entry.finish(msg.op === 'commit');
+      if (msg.op === 'commit') await entry.done;
+      else await entry.done?.catch(() => {});
+      return null;
+    }
+    case 'close':
+      if (db && !db.closed) await db.close();
+      return null;
+    default:
+      throw new Error(`unknown request ${String(msg.op)}`);
+  }
+}
+
+port.on('message', (msg) => {
+  handle(msg).then(
+    (result) => port.postMessage({ id: msg.id, ok: true, result }),
+    (e) => port.postMessage({ id: msg.id, ok: false, error: describe(e) }),
+  );
+});
