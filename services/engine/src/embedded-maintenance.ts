@@ -7,23 +7,20 @@ import type { Logger } from '@weft/contracts';
  * positions, run states, runs, step executions, timers) would leave dead versions behind forever
  * and every read of them would slow down. The embedded engine vacuums those tables itself.
  */
-const HOT_TABLES = [
-  'eventlog_group_offsets',
-  'eventlog_compacted',
-  'workflow_runs',
-  'step_executions',
-  'timers',
-] as const;
+const HOT_TABLES = ['workflow_runs', 'step_executions', 'timers'] as const;
+/** Vacuumed too while the event log is kept in the database (`EVENT_LOG=database`). */
+export const DATABASE_LOG_HOT_TABLES = ['eventlog_group_offsets', 'eventlog_compacted'] as const;
 
 export function startEmbeddedMaintenance(
   db: Kysely<Database>,
   logger: Logger,
-  intervalMs = 30_000,
+  options: { readonly intervalMs?: number; readonly moreTables?: readonly string[] } = {},
 ): { stop(): Promise<void> } {
+  const tables = [...HOT_TABLES, ...(options.moreTables ?? [])];
   let running: Promise<void> | undefined;
   let stopped = false;
   const vacuum = async () => {
-    for (const table of HOT_TABLES) {
+    for (const table of tables) {
       if (stopped) return;
       await sql`VACUUM ${sql.table(table)}`.execute(db);
     }
@@ -33,7 +30,7 @@ export function startEmbeddedMaintenance(
     running = vacuum()
       .catch((e: unknown) => logger.warn({ err: e }, 'embedded vacuum failed'))
       .finally(() => (running = undefined));
-  }, intervalMs);
+  }, options.intervalMs ?? 30_000);
   timer.unref();
   return {
     async stop() {

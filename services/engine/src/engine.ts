@@ -9,15 +9,15 @@ import {
 import { createMemoryKv } from '@weft/kv';
 import { createApp, pushedRunWatch } from '@weft/api';
 import { topicNames, type Logger } from '@weft/contracts';
-import { openEmbeddedEventLog } from '@weft/eventlog';
 import { createProjectionWriter, startDlqRetention } from '@weft/projection-writer';
 import { createStepScheduler } from '@weft/step-scheduler';
 import { createTimerService } from '@weft/timer-service';
 import { migrateToLatest, openPgliteStore } from '@weft/store';
 import type { EngineConfig } from './config';
 import { lockDataDir } from './data-dir-lock';
+import { openEventLog } from './event-log-choice';
 import { closeServer, listen, listeningPort } from './http-server';
-import { startEmbeddedMaintenance } from './embedded-maintenance';
+import { DATABASE_LOG_HOT_TABLES, startEmbeddedMaintenance } from './embedded-maintenance';
 
 export interface Engine {
   /** The API's base URL once listening. */
@@ -26,8 +26,9 @@ export interface Engine {
 }
 
 /**
- * The embedded default: every service in one process on the embedded adapters (PGlite for the
- * store and the event log, in one database on disk). Starts in dependency order, stops in reverse.
+ * The embedded default: every service in one process on the embedded adapters (the event log an
+ * append-only file, the store PGlite on a worker thread, both under DATA_DIR). Starts in
+ * dependency order, stops in reverse.
  */
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
   const stack: { name: string; close: () => Promise<unknown> }[] = [];
@@ -45,17 +46,18 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     const lock = await lockDataDir(config.DATA_DIR);
     stack.push({ name: 'data-dir-lock', close: () => lock.release() });
 
-    const store = await openPgliteStore({ dataDir: join(config.DATA_DIR, 'pg') });
+    const store = await openPgliteStore({ dataDir: join(config.DATA_DIR, 'pg'), worker: true });
     stack.push({ name: 'store', close: () => store.close() });
     await migrateToLatest(store.db);
-    const maintenance = startEmbeddedMaintenance(store.db, logger.child({ component: 'maintenance' }));
+    const maintenance = startEmbeddedMaintenance(store.db, logger.child({ component: 'maintenance' }), {
+      moreTables: config.EVENT_LOG === 'database' ? DATABASE_LOG_HOT_TABLES : [],
+    });
     stack.push({ name: 'maintenance', close: () => maintenance.stop() });
 
     const topics = topicNames(config.TOPIC_PREFIX);
-    const log = await openEmbeddedEventLog({
-      db: store.db,
+    const log = await openEventLog(config, store.db, {
       compactedTopics: [topics.runState],
-      onError: (err, where) => logger.error({ err, where }, 'event log consumer error'),
+      onError: (err, where) => logger.error({ err, where }, 'event log error'),
     });
     stack.push({ name: 'event-log', close: () => log.close() });
 
