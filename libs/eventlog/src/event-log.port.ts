@@ -53,6 +53,15 @@ export interface ConsumerOptions {
    * to the consumer's `maxWaitTimeMs`, so the Kafka adapter ignores it). Default 0.
    */
   readonly lingerMs?: number;
+  /**
+   * Hand this consumer records as soon as they are written, before they are durable (the embedded
+   * file log's fsync), and let a transactional batch's handler go on to the next batch once its
+   * own records are written. Safe only for consumers whose effects are either records in the same
+   * log (written after what they read, so durable only if it is) or calls that are repeated
+   * idempotently after a crash (agent calls); never for effects in another store (projections,
+   * timers). Default false: records are handed over once durable. Kafka ignores it.
+   */
+  readonly beforeDurable?: boolean;
 }
 
 export interface BatchContext {

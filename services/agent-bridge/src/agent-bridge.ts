@@ -254,6 +254,9 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
           deadLetterTopic: topics.deadLetters,
           autoCommit: false,
           maxBatchSize: 500,
+          // Agent calls are at-least-once with a stable invocation id: a call made for a step
+          // whose scheduling is lost in a crash is made again, with the same id, once re-decided.
+          beforeDurable: true,
         },
         onBatch,
       );

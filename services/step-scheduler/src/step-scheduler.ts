@@ -147,6 +147,9 @@ export function createStepScheduler(options: StepSchedulerOptions): StepSchedule
           topics: [topics.commands],
           deadLetterTopic: topics.deadLetters,
           maxBatchSize: options.maxBatchSize ?? 500,
+          // Whatever it decides from a record is written to the same log after that record, so it
+          // can only be durable if the record is: the next batch need not wait for the fsync.
+          beforeDurable: true,
         },
         onBatch,
       );

@@ -266,7 +266,12 @@ class EmbeddedEventLog extends InProcessEventLog {
     return new Map(rows.map((r) => [r.key, r.value]));
   }
 
-  protected async appendWithPosition(records: readonly OutgoingRecord[], position: Position): Promise<void> {
+  /** A committed append is durable: `durable` changes nothing here. */
+  protected async appendWithPosition(
+    records: readonly OutgoingRecord[],
+    position: Position,
+    _durable: boolean,
+  ): Promise<void> {
     this.publish(await this.#appendAtomically(records, position));
   }
 

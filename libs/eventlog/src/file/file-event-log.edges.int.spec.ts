@@ -244,4 +244,64 @@ describe('file event log, beyond the contract', () => {
     await expect(log.readCompacted('state')).rejects.toThrow('event log is closed');
     await log.close(); // idempotent
   });
+
+  it('hands a record to beforeDurable consumers once written, to the others and the producer once synced', async () => {
+    // While `hold` is set, each fdatasync waits until the test releases it.
+    let hold = true;
+    const gates: (() => void)[] = [];
+    const release = () => {
+      hold = false;
+      while (gates.length > 0) gates.shift()!();
+    };
+    const log = await open({
+      datasync: (handle) =>
+        hold
+          ? new Promise<void>((resolve) => gates.push(() => void handle.datasync().then(resolve)))
+          : handle.datasync(),
+    });
+    try {
+      const early: string[] = [];
+      const durable: string[] = [];
+      const handles = [
+        await log.consume({ groupId: 'early', topics: ['stream'], beforeDurable: true }, async (b) => {
+          early.push(...b.records.map((r) => r.value));
+        }),
+        await log.consume({ groupId: 'durable', topics: ['stream'] }, async (b) => {
+          durable.push(...b.records.map((r) => r.value));
+        }),
+      ];
+      let acknowledged = false;
+      const produced = log.produce(stream(['one'])).then(() => (acknowledged = true));
+      await waitFor(() => early.length === 1 && gates.length > 0);
+      // Written, not yet synced: the early consumer has it; the other consumer and the producer wait.
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      expect(durable).toEqual([]);
+      expect(acknowledged).toBe(false);
+      release();
+      await produced;
+      await waitFor(() => durable.length === 1);
+      expect(durable).toEqual(['one']);
+
+      // A beforeDurable transactional consumer handles its next batch while its last output waits
+      // for its fsync.
+      hold = true;
+      const outputs: string[] = [];
+      const tx = await log.consumeTransactional(
+        { groupId: 'tx', topics: ['stream'], beforeDurable: true },
+        async (batch, send) => {
+          outputs.push(...batch.records.map((r) => r.value));
+          send.send(batch.records.map((r) => ({ topic: 'out', key: r.key, value: `out-${r.value}` })));
+        },
+      );
+      await waitFor(() => outputs.length === 1 && gates.length > 0);
+      void log.produce(stream(['two']));
+      await waitFor(() => outputs.length === 2);
+      release();
+      for (const h of [...handles, tx]) await h.stop();
+      const out = await readAll(log, 'reader', 'out', 2);
+      expect(out.map((r) => r.value)).toEqual(['out-one', 'out-two']);
+    } finally {
+      release();
+    }
+  });
 });

@@ -28,6 +28,8 @@ export interface FileEventLogOptions extends InProcessLogOptions {
    * and a transactional batch resolve is on disk. Off only for throwaway logs.
    */
   readonly fsync?: boolean;
+  /** Flushes a segment to disk (default: `handle.datasync()`); specs gate it to watch what waits for it. */
+  readonly datasync?: (handle: FileHandle) => Promise<void>;
   readonly now?: () => Date;
 }
 
@@ -55,14 +57,25 @@ interface TopicIndex {
 interface PendingWrite {
   readonly records: readonly OutgoingRecord[];
   readonly positions: readonly FramePosition[];
+  /** Acknowledge once written (the frame's durability follows), not once durable. */
+  readonly early: boolean;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** A written frame waiting for the next `fdatasync`. */
+interface Unsynced {
+  readonly advanced: ReadonlyMap<string, number>;
   readonly resolve: () => void;
   readonly reject: (e: unknown) => void;
 }
 
 /**
  * The embedded event log on an append-only file: every append is one checksummed frame; appends
- * asked for while a write is in flight go to disk together in one write and one `fdatasync` (group
- * commit), each still atomic on its own. The scheduler's events, state and consumed position are
+ * asked for while a write is in flight go out together in one write (group commit), each still
+ * atomic on its own, and every write is followed by an `fdatasync` that covers all writes before
+ * it; frames written meanwhile share the next one. A frame is handed to `beforeDurable` consumers
+ * once written and to the others, and acknowledged, once durable. The scheduler's events, state and consumed position are
  * one frame, so they are written together or not at all. In memory: where each record is, the
  * compacted topics' keys, the groups' positions, and the newest records of each topic. Opening
  * replays the segments to rebuild that, and cuts off a frame torn by a crash.
@@ -79,6 +92,7 @@ class FileEventLog extends InProcessEventLog {
   readonly #dir: string;
   readonly #segmentBytes: number;
   readonly #fsync: boolean;
+  readonly #datasync: (handle: FileHandle) => Promise<void>;
   readonly #now: () => Date;
   readonly #topics = new Map<string, TopicIndex>();
   readonly #latest = new Map<string, Map<string, Location>>();
@@ -91,7 +105,11 @@ class FileEventLog extends InProcessEventLog {
   /** The group-commit loop, while it runs (it stops, synchronously, once the queue is empty). */
   #writing: Promise<void> | undefined;
   #draining = false;
-  /** Set when a failed write could not be undone: nothing more may be appended. */
+  readonly #unsynced: Unsynced[] = [];
+  /** The fsync loop, while it runs (as `#writing`). */
+  #syncing: Promise<void> | undefined;
+  #syncRunning = false;
+  /** Set when a failed write could not be undone or an fsync failed: nothing more may be appended. */
   #failed: Error | undefined;
 
   constructor(options: FileEventLogOptions) {
@@ -99,6 +117,7 @@ class FileEventLog extends InProcessEventLog {
     this.#dir = options.dir;
     this.#segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.#fsync = options.fsync ?? true;
+    this.#datasync = options.datasync ?? ((handle) => handle.datasync());
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -148,10 +167,16 @@ class FileEventLog extends InProcessEventLog {
     return this.#enqueue(records, []);
   }
 
-  protected appendWithPosition(records: readonly OutgoingRecord[], position: Position): Promise<void> {
-    return this.#enqueue(records, [
-      { groupId: position.groupId, topic: position.topic, next: position.offset + 1 },
-    ]);
+  protected appendWithPosition(
+    records: readonly OutgoingRecord[],
+    position: Position,
+    durable: boolean,
+  ): Promise<void> {
+    return this.#enqueue(
+      records,
+      [{ groupId: position.groupId, topic: position.topic, next: position.offset + 1 }],
+      durable,
+    );
   }
 
   protected writePositions(groupId: string, handled: ReadonlyMap<string, number>): Promise<void> {
@@ -198,17 +223,22 @@ class FileEventLog extends InProcessEventLog {
 
   protected override async closeStorage(): Promise<void> {
     while (this.#draining) await this.#writing;
+    while (this.#syncRunning) await this.#syncing;
     for (const handle of this.#handles.values()) await handle.close();
     this.#handles.clear();
   }
 
-  #enqueue(records: readonly OutgoingRecord[], positions: readonly FramePosition[]): Promise<void> {
+  #enqueue(
+    records: readonly OutgoingRecord[],
+    positions: readonly FramePosition[],
+    durable = true,
+  ): Promise<void> {
     for (const r of records) {
       if (r.value === null && !this.compacted.has(r.topic))
         return Promise.reject(new Error(`tombstone on topic ${r.topic}, which is not compacted`));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ records, positions, resolve, reject });
+      this.#queue.push({ records, positions, early: !durable, resolve, reject });
       if (!this.#draining) {
         this.#draining = true;
         this.#writing = this.#drain();
@@ -217,8 +247,8 @@ class FileEventLog extends InProcessEventLog {
   }
 
   /**
-   * Group commit: everything queued goes out as one write and one `fdatasync`, one frame per
-   * caller; then, in order, each frame is indexed, published to consumers and acknowledged.
+   * Group commit: everything queued goes out as one write, one frame per caller; then, in order,
+   * each frame is indexed and published to `beforeDurable` consumers; the fsync loop does the rest.
    */
   async #drain(): Promise<void> {
     for (;;) {
@@ -260,8 +290,11 @@ class FileEventLog extends InProcessEventLog {
     }
     const total = group.reduce((n, w) => n + w.bytes.length, 0);
     try {
-      if (this.#size > 0 && this.#size + total > this.#segmentBytes)
+      if (this.#size > 0 && this.#size + total > this.#segmentBytes) {
+        // What is written to this segment is made durable with its own handle first.
+        while (this.#syncRunning) await this.#syncing;
         await this.#openSegment(this.#segment + 1, true);
+      }
       await this.#write(
         Buffer.concat(
           group.map((w) => w.bytes),
@@ -275,20 +308,60 @@ class FileEventLog extends InProcessEventLog {
     let at = this.#size;
     this.#size += total;
     for (const w of group) {
-      this.publish(this.#apply(w.frame, this.#segment, at, w.spans));
+      const appended = this.#apply(w.frame, this.#segment, at, w.spans);
       at += w.bytes.length;
-      w.resolve();
+      this.publish(appended, false);
+      if (w.early) w.resolve();
+      this.#unsynced.push({
+        advanced: appended.advanced,
+        resolve: w.early ? () => {} : w.resolve,
+        reject: w.early ? () => {} : w.reject,
+      });
+    }
+    if (!this.#syncRunning) {
+      this.#syncRunning = true;
+      this.#syncing = this.#sync();
     }
   }
 
-  /** Write at the end of the current segment; on failure, cut back what may have been written. */
+  /**
+   * One `fdatasync` at a time, each covering every frame written before it started; then those
+   * frames are published to every consumer and acknowledged. A failed fsync stops the log: what
+   * was written since the last good one may or may not be on disk, so nothing more is appended
+   * and the log must be opened again (which replays what is there).
+   */
+  async #sync(): Promise<void> {
+    for (;;) {
+      if (this.#unsynced.length === 0) {
+        this.#syncRunning = false;
+        return;
+      }
+      const batch = this.#unsynced.splice(0);
+      try {
+        if (this.#fsync) await this.#datasync(this.#handles.get(this.#segment)!);
+      } catch (cause) {
+        if (!this.#failed) {
+          this.#failed = new Error('event log: fdatasync failed; reopen the log', { cause });
+          this.onError(this.#failed, 'event log sync');
+        }
+        for (const w of batch) w.reject(this.#failed);
+        continue;
+      }
+      const heads = new Map<string, number>();
+      for (const w of batch)
+        for (const [topic, next] of w.advanced) heads.set(topic, Math.max(next, heads.get(topic) ?? 0));
+      this.published(heads);
+      for (const w of batch) w.resolve();
+    }
+  }
+
+  /** Write at the end of the current segment (not yet synced); on failure, cut back what may have been written. */
   async #write(bytes: Buffer): Promise<void> {
     const handle = this.#handles.get(this.#segment)!;
     try {
       const { bytesWritten } = await handle.write(bytes, 0, bytes.length, this.#size);
       if (bytesWritten !== bytes.length)
         throw new Error(`short write: ${bytesWritten} of ${bytes.length} bytes`);
-      if (this.#fsync) await handle.datasync();
     } catch (e) {
       await handle.truncate(this.#size).catch((cause: unknown) => {
         // The file may now end in a partial frame; the next open cuts it off. Appending after it

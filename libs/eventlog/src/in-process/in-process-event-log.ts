@@ -67,6 +67,8 @@ export abstract class InProcessEventLog implements EventLog {
   readonly #tailSize: number;
   readonly #commitIntervalMs: number;
   readonly #nextOffset = new Map<string, number>();
+  /** Each topic's next offset as far as records are durable (only topics appended to since start). */
+  readonly #durableNext = new Map<string, number>();
   readonly #appended = new EventEmitter();
   readonly #version = new Map<string, number>();
   readonly #consumers = new Set<ConsumerHandle>();
@@ -84,10 +86,14 @@ export abstract class InProcessEventLog implements EventLog {
 
   abstract produce(records: readonly OutgoingRecord[]): Promise<void>;
   abstract readCompacted(topic: string): Promise<Map<string, string>>;
-  /** Append `records` and move `position` atomically; resolves once durable and published. */
+  /**
+   * Append `records` and move `position` atomically; resolves once published and durable, or with
+   * `durable` false once published (written, its durability pending: a failed fsync stops the log).
+   */
   protected abstract appendWithPosition(
     records: readonly OutgoingRecord[],
     position: Position,
+    durable: boolean,
   ): Promise<void>;
   /** Write a group's positions (the next offset to read is each value + 1). */
   protected abstract writePositions(groupId: string, handled: ReadonlyMap<string, number>): Promise<void>;
@@ -173,11 +179,11 @@ export abstract class InProcessEventLog implements EventLog {
       const out: OutgoingRecord[] = [];
       await handler(batch, { send: (records) => void out.push(...records) });
       const last = batch.records[batch.records.length - 1]!;
-      await this.appendWithPosition(out, {
-        groupId: options.groupId,
-        topic: batch.topic,
-        offset: last.offset,
-      });
+      await this.appendWithPosition(
+        out,
+        { groupId: options.groupId, topic: batch.topic, offset: last.offset },
+        !options.beforeDurable,
+      );
     });
   }
 
@@ -198,11 +204,30 @@ export abstract class InProcessEventLog implements EventLog {
     return this.#nextOffset.get(topic);
   }
 
-  /** Make a durable append visible to this process's consumers, in offset order. */
-  protected publish({ advanced, records }: Appended): void {
-    for (const record of records) this.#remember(record);
-    for (const [topic, next] of advanced) {
-      this.#nextOffset.set(topic, next);
+  /**
+   * Make an append visible to this process's consumers, in offset order: to every consumer if it
+   * is durable, else only to those reading `beforeDurable` until `published` says it is.
+   */
+  protected publish({ advanced, records }: Appended, durable = true): void {
+    for (const record of records) {
+      // Records before the first one appended since start were read from storage: durable.
+      if (!this.#durableNext.has(record.topic)) this.#durableNext.set(record.topic, record.offset);
+      this.#remember(record);
+    }
+    for (const [topic, next] of advanced) this.#nextOffset.set(topic, next);
+    if (durable) this.published(advanced);
+    else this.#wake(advanced.keys());
+  }
+
+  /** Records up to these next offsets are durable now. */
+  protected published(durableNext: ReadonlyMap<string, number>): void {
+    for (const [topic, next] of durableNext)
+      this.#durableNext.set(topic, Math.max(next, this.#durableNext.get(topic) ?? 0));
+    this.#wake(durableNext.keys());
+  }
+
+  #wake(topics: Iterable<string>): void {
+    for (const topic of topics) {
       this.#version.set(topic, (this.#version.get(topic) ?? 0) + 1);
       this.#appended.emit('append', topic);
     }
@@ -240,6 +265,12 @@ export abstract class InProcessEventLog implements EventLog {
     }
     const index = tail.start + (from - first.offset);
     return tail.records.slice(index, index + limit);
+  }
+
+  /** How many records from `from` a consumer may be handed (undefined: no limit known here). */
+  #visible(topic: string, from: number, beforeDurable: boolean): number | undefined {
+    const head = beforeDurable ? undefined : this.#durableNext.get(topic);
+    return head === undefined ? undefined : Math.max(0, head - from);
   }
 
   async #committedPosition(groupId: string, topic: string, fromBeginning: boolean): Promise<number> {
@@ -280,7 +311,9 @@ export abstract class InProcessEventLog implements EventLog {
         for (const topic of options.topics) {
           if (abort.signal.aborted) break;
           try {
-            const records = await this.#fetch(topic, positions.get(topic)!, maxBatch);
+            const from = positions.get(topic)!;
+            const visible = this.#visible(topic, from, options.beforeDurable ?? false);
+            const records = await this.#fetch(topic, from, Math.min(maxBatch, visible ?? maxBatch));
             if (records.length === 0) continue;
             delivered = true;
             await process({ topic, partition: PARTITION, records }, abort.signal);
@@ -311,6 +344,7 @@ export abstract class InProcessEventLog implements EventLog {
   }
 
   async #fetch(topic: string, from: number, limit: number): Promise<LogRecord[]> {
+    if (limit === 0) return [];
     return this.#fromTail(topic, from, limit) ?? this.readStored(topic, from, limit);
   }
 
