@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { decodeCommand, decodeEvent, MAX_RECORD_BYTES } from './codec';
+import { decodeCommand, decodeEvent, decodeEventOfTypes, MAX_RECORD_BYTES } from './codec';
 import { contractJsonSchemas } from './json-schemas';
 
 const addFormats =
@@ -65,5 +65,23 @@ describe('record codecs', () => {
     expect(command({ ...startRun, extra: 1 })).toBe(false);
     expect(events(event)).toBe(true);
     expect(events({ ...event, seq: 0 })).toBe(false);
+  });
+
+  it('decodeEventOfTypes checks only the types asked for, and still refuses what is not an event', () => {
+    const wanted = new Set(['RunCompleted']);
+    expect(decodeEventOfTypes(JSON.stringify(event), wanted)).toMatchObject({ ok: true });
+    // Another type is skipped unchecked, even when it would not pass the schema.
+    expect(decodeEventOfTypes(JSON.stringify({ ...event, type: 'StepStarted', seq: 'x' }), wanted)).toBe(
+      undefined,
+    );
+    expect(decodeEventOfTypes(JSON.stringify({ ...event, seq: 'x' }), wanted)).toMatchObject({ ok: false });
+    for (const bad of [
+      '{',
+      '[]',
+      '1',
+      JSON.stringify({ ...event, type: 7 }),
+      'x'.repeat(MAX_RECORD_BYTES + 1),
+    ])
+      expect(decodeEventOfTypes(bad, wanted)).toMatchObject({ ok: false });
   });
 });

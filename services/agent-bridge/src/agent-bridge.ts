@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  decodeEvent,
+  decodeEventOfTypes,
   silentLogger,
   type EventOf,
   type Logger,
@@ -18,6 +18,9 @@ import {
   type RecordBatch,
 } from '@weft/eventlog';
 import type { AgentDirectory, AgentEndpoint } from './agent-directory';
+
+/** The events the bridge acts on. */
+const AGENT_BRIDGE_EVENTS: ReadonlySet<string> = new Set(['StepScheduled']);
 import {
   createCircuitGuard,
   type Admission,
@@ -216,14 +219,15 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
       // Records not begun are not committed: the partition's next owner gets them again.
       if (draining) return;
       tracker.begin(record.offset);
-      const decoded = decodeEvent(record.value);
-      if (!decoded.ok) {
+      // Only StepScheduled is checked against the schema; other events are skipped unread.
+      const decoded = decodeEventOfTypes(record.value, AGENT_BRIDGE_EVENTS);
+      if (decoded && !decoded.ok) {
         await log.produce([deadLetterRecord(record, decoded.error.message, topics.deadLetters)]);
         done(record.offset);
         continue;
       }
-      const event = decoded.value;
-      if (event.type !== 'StepScheduled' || event.data.step_type !== 'agent') {
+      const event = decoded?.value;
+      if (event?.type !== 'StepScheduled' || event.data.step_type !== 'agent') {
         done(record.offset);
         continue;
       }

@@ -1,20 +1,8 @@
-import { decodeEvent, MAX_RECORD_BYTES } from '@weft/contracts';
+import { decodeEventOfTypes } from '@weft/contracts';
 import { deadLetterRecord, type LogRecord, type OutgoingRecord } from '@weft/eventlog';
 import type { NewTimer, TimerKey } from '@weft/store';
 
-const TIMER_EVENTS = new Set(['TimerRequested', 'TimerCancelled']);
-
-/** The `type` of an event record; undefined when it is not JSON with a string type (decode says why). */
-function eventType(text: string): string | undefined {
-  if (text.length > MAX_RECORD_BYTES) return undefined;
-  try {
-    const raw: unknown = JSON.parse(text);
-    const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
-    return typeof type === 'string' ? type : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const TIMER_EVENTS: ReadonlySet<string> = new Set(['TimerRequested', 'TimerCancelled']);
 
 /** What a batch of run events asks of the timers table, plus the records it could not read. */
 export interface TimerChanges {
@@ -38,11 +26,10 @@ export function timerChangesOf(
   const cancelled: TimerKey[] = [];
   const rejected: OutgoingRecord[] = [];
   for (const record of records) {
-    // Most events are not about timers: a JSON parse tells, and only timer events get the full
-    // schema check (the projection writer checks every event, and parks those it cannot apply).
-    const kind = eventType(record.value);
-    if (kind !== undefined && !TIMER_EVENTS.has(kind)) continue;
-    const decoded = decodeEvent(record.value);
+    // Most events are not about timers: only timer events get the full schema check (the
+    // projection writer checks every event, and parks those it cannot apply).
+    const decoded = decodeEventOfTypes(record.value, TIMER_EVENTS);
+    if (decoded === undefined) continue;
     if (!decoded.ok) {
       rejected.push(deadLetterRecord(record, decoded.error.message, deadLetterTopic));
       continue;
