@@ -9,6 +9,7 @@ import {
   type InProcessLogOptions,
   type Position,
 } from '../in-process/in-process-event-log';
+import { WorkLoop } from '../in-process/work-loop';
 import {
   decodeFrames,
   decodeRecord,
@@ -102,13 +103,21 @@ class FileEventLog extends InProcessEventLog {
   #segment = 0;
   #size = 0;
   #queue: PendingWrite[] = [];
-  /** The group-commit loop, while it runs (it stops, synchronously, once the queue is empty). */
-  #writing: Promise<void> | undefined;
-  #draining = false;
   readonly #unsynced: Unsynced[] = [];
-  /** The fsync loop, while it runs (as `#writing`). */
-  #syncing: Promise<void> | undefined;
-  #syncRunning = false;
+  /** Group commit: writes what is queued, one group at a time. */
+  readonly #writer = new WorkLoop(
+    () => this.#queue.length > 0,
+    async () => {
+      // Let pending I/O (more agent replies, more requests) run first, so they join this write.
+      await yieldToIo();
+      await this.#writeGroup(this.#queue.splice(0));
+    },
+  );
+  /** Makes what is written durable, one fdatasync at a time. */
+  readonly #syncer = new WorkLoop(
+    () => this.#unsynced.length > 0,
+    () => this.#sync(this.#unsynced.splice(0)),
+  );
   /** Set when a failed write could not be undone or an fsync failed: nothing more may be appended. */
   #failed: Error | undefined;
 
@@ -222,8 +231,8 @@ class FileEventLog extends InProcessEventLog {
   }
 
   protected override async closeStorage(): Promise<void> {
-    while (this.#draining) await this.#writing;
-    while (this.#syncRunning) await this.#syncing;
+    await this.#writer.idle();
+    await this.#syncer.idle();
     for (const handle of this.#handles.values()) await handle.close();
     this.#handles.clear();
   }
@@ -239,31 +248,14 @@ class FileEventLog extends InProcessEventLog {
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ records, positions, early: !durable, resolve, reject });
-      if (!this.#draining) {
-        this.#draining = true;
-        this.#writing = this.#drain();
-      }
+      this.#writer.kick();
     });
   }
 
   /**
-   * Group commit: everything queued goes out as one write, one frame per caller; then, in order,
-   * each frame is indexed and published to `beforeDurable` consumers; the fsync loop does the rest.
+   * Everything queued goes out as one write, one frame per caller; then, in order, each frame is
+   * indexed and published to `beforeDurable` consumers; the fsync loop does the rest.
    */
-  async #drain(): Promise<void> {
-    for (;;) {
-      // A caller's continuation runs after this loop has ended, so the flag is cleared in the
-      // same synchronous step that finds the queue empty, not when this promise settles.
-      if (this.#queue.length === 0) {
-        this.#draining = false;
-        return;
-      }
-      // Let pending I/O (more agent replies, more requests) run first, so they join this write.
-      await yieldToIo();
-      await this.#writeGroup(this.#queue.splice(0));
-    }
-  }
-
   async #writeGroup(queued: readonly PendingWrite[]): Promise<void> {
     if (this.#failed) {
       for (const w of queued) w.reject(this.#failed);
@@ -292,7 +284,7 @@ class FileEventLog extends InProcessEventLog {
     try {
       if (this.#size > 0 && this.#size + total > this.#segmentBytes) {
         // What is written to this segment is made durable with its own handle first.
-        while (this.#syncRunning) await this.#syncing;
+        await this.#syncer.idle();
         await this.#openSegment(this.#segment + 1, true);
       }
       await this.#write(
@@ -318,10 +310,7 @@ class FileEventLog extends InProcessEventLog {
         reject: w.early ? () => {} : w.reject,
       });
     }
-    if (!this.#syncRunning) {
-      this.#syncRunning = true;
-      this.#syncing = this.#sync();
-    }
+    this.#syncer.kick();
   }
 
   /**
@@ -330,29 +319,22 @@ class FileEventLog extends InProcessEventLog {
    * was written since the last good one may or may not be on disk, so nothing more is appended
    * and the log must be opened again (which replays what is there).
    */
-  async #sync(): Promise<void> {
-    for (;;) {
-      if (this.#unsynced.length === 0) {
-        this.#syncRunning = false;
-        return;
+  async #sync(batch: readonly Unsynced[]): Promise<void> {
+    try {
+      if (this.#fsync) await this.#datasync(this.#handles.get(this.#segment)!);
+    } catch (cause) {
+      if (!this.#failed) {
+        this.#failed = new Error('event log: fdatasync failed; reopen the log', { cause });
+        this.onError(this.#failed, 'event log sync');
       }
-      const batch = this.#unsynced.splice(0);
-      try {
-        if (this.#fsync) await this.#datasync(this.#handles.get(this.#segment)!);
-      } catch (cause) {
-        if (!this.#failed) {
-          this.#failed = new Error('event log: fdatasync failed; reopen the log', { cause });
-          this.onError(this.#failed, 'event log sync');
-        }
-        for (const w of batch) w.reject(this.#failed);
-        continue;
-      }
-      const heads = new Map<string, number>();
-      for (const w of batch)
-        for (const [topic, next] of w.advanced) heads.set(topic, Math.max(next, heads.get(topic) ?? 0));
-      this.published(heads);
-      for (const w of batch) w.resolve();
+      for (const w of batch) w.reject(this.#failed);
+      return;
     }
+    const heads = new Map<string, number>();
+    for (const w of batch)
+      for (const [topic, next] of w.advanced) heads.set(topic, Math.max(next, heads.get(topic) ?? 0));
+    this.published(heads);
+    for (const w of batch) w.resolve();
   }
 
   /** Write at the end of the current segment (not yet synced); on failure, cut back what may have been written. */
