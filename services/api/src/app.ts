@@ -9,12 +9,17 @@ import { runsRoutes } from './routes/runs.routes';
 import { circuitRoutes } from './routes/circuit.routes';
 import { dlqRoutes } from './routes/dlq.routes';
 import { workflowsRoutes } from './routes/workflows.routes';
+import { registryCache } from './registry-cache';
+
+/** How long a start may use what an earlier start read of the registry (this process's writes clear it). */
+const REGISTRY_CACHE_MS = 1000;
 
 /**
  * The API's composition root: the error envelope, the body limit, and the route modules under
  * `/api/v1`. Tests call `app.request()` on it in process.
  */
-export function createApp(deps: ApiDeps): Hono {
+export function createApp(apiDeps: ApiDeps): Hono {
+  const deps: ApiDeps = { ...apiDeps, registry: apiDeps.registry ?? registryCache(REGISTRY_CACHE_MS) };
   const app = new Hono();
 
   app.onError((e, c) => {

@@ -3,6 +3,7 @@ import type { CircuitBreaker } from '@weft/resilience';
 import type { EventLog } from '@weft/eventlog';
 import type { Database } from '@weft/store';
 import type { Kysely } from 'kysely';
+import type { RegistryCache } from './registry-cache';
 import type { RunWatch } from './run-watch';
 
 /** What the API's route modules are built from (STYLE 12: route modules are factories over deps). */
@@ -21,4 +22,6 @@ export interface ApiDeps {
   readonly isReady: () => boolean;
   /** Lets `GET /runs/:id?wait_ms=…` answer when the run ends; without it the parameter is ignored. */
   readonly runWatch?: RunWatch;
+  /** What starts read of the registry, kept for a moment (`createApp` makes one if not given). */
+  readonly registry?: RegistryCache;
 }

@@ -1,10 +1,11 @@
 import { err, isWeftError, ok, WeftError, type Result, type StartRun, type Topics } from '@weft/contracts';
 import { jsonHeaders, type OutgoingRecord } from '@weft/eventlog';
 import { SUPPORTED_STEP_TYPES } from '@weft/reducer';
-import { getAgentsByNames, type Database } from '@weft/store';
-import { checkRunnable, validateDefinition } from '@weft/workflow';
-import type { Kysely } from 'kysely';
+import { getAgentsByNames, type Agent, type Database } from '@weft/store';
+import { checkRunnable, validateDefinition, type WorkflowDefinition } from '@weft/workflow';
+import type { Kysely, Selectable } from 'kysely';
 import { checkInput } from './input-schema';
+import type { RegistryCache } from './registry-cache';
 import { runIdFor } from './run-ids';
 import { agentNames, findWorkflowVersion } from './routes/workflows.routes';
 
@@ -23,6 +24,8 @@ export interface StartRunDeps {
   readonly now: () => Date;
   /** A fresh run id, for requests without an idempotency key. */
   readonly newRunId: () => string;
+  /** Keeps what starts read of the registry for a moment; without it every start reads it. */
+  readonly registry?: RegistryCache;
 }
 
 /**
@@ -37,39 +40,12 @@ export async function prepareStartRun(
   request: StartRunRequest,
 ): Promise<Result<StartRun, WeftError>> {
   const workflowId = request.workflow_id;
-  const row = await findWorkflowVersion(deps.db, workflowId, request.version);
-  if (!row) {
-    const version = request.version === undefined ? '' : ` version ${request.version}`;
-    return err(new WeftError('UNKNOWN_WORKFLOW', `workflow '${workflowId}'${version} not found`));
-  }
-  if (request.version === undefined && row.status !== 'active') {
-    return err(
-      new WeftError(
-        'ILLEGAL_STATE',
-        `workflow '${workflowId}' has no active version; name a version to run a ${row.status} one`,
-      ),
-    );
-  }
-  const valid = validateDefinition(row.definition);
-  if (!valid.ok) return valid;
-  const def = valid.value;
-  const unsupported = checkRunnable(def, SUPPORTED_STEP_TYPES);
-  if (unsupported) return err(unsupported);
-  const names = agentNames(def);
-  const registered = await getAgentsByNames(deps.db, names);
-  const known = new Set(registered.map((a) => a.name));
-  const missing = names.filter((n) => !known.has(n));
-  if (missing.length > 0) {
-    return err(
-      new WeftError('UNKNOWN_AGENT', `workflow names unregistered agent(s): ${missing.join(', ')}`, {
-        details: missing.map((n) => ({
-          pointer: '',
-          message: `agent '${n}' is not registered`,
-          code: 'unknown_agent',
-        })),
-      }),
-    );
-  }
+  const load = () => loadRunnable(deps.db, workflowId, request.version);
+  const runnable = deps.registry
+    ? await deps.registry.get(`${workflowId}\u0000${request.version ?? 'active'}`, load)
+    : await load();
+  if (!runnable.ok) return runnable;
+  const { row, def, registered } = runnable.value;
   const input = request.input ?? {};
   try {
     checkInput(`${workflowId}@${row.version}`, def.input_schema, input);
@@ -100,6 +76,53 @@ export async function prepareStartRun(
     ...(request.correlation_id !== undefined ? { correlation_id: request.correlation_id } : {}),
     requested_at: deps.now().toISOString(),
   });
+}
+
+/** The workflow version a start request names, checked, with the agents it names: what a start reads. */
+async function loadRunnable(
+  db: Kysely<Database>,
+  workflowId: string,
+  version: number | undefined,
+): Promise<
+  Result<
+    { row: Selectable<Database['workflow_definitions']>; def: WorkflowDefinition; registered: Agent[] },
+    WeftError
+  >
+> {
+  const row = await findWorkflowVersion(db, workflowId, version);
+  if (!row) {
+    const named = version === undefined ? '' : ` version ${version}`;
+    return err(new WeftError('UNKNOWN_WORKFLOW', `workflow '${workflowId}'${named} not found`));
+  }
+  if (version === undefined && row.status !== 'active') {
+    return err(
+      new WeftError(
+        'ILLEGAL_STATE',
+        `workflow '${workflowId}' has no active version; name a version to run a ${row.status} one`,
+      ),
+    );
+  }
+  const valid = validateDefinition(row.definition);
+  if (!valid.ok) return valid;
+  const def = valid.value;
+  const unsupported = checkRunnable(def, SUPPORTED_STEP_TYPES);
+  if (unsupported) return err(unsupported);
+  const names = agentNames(def);
+  const registered = await getAgentsByNames(db, names);
+  const known = new Set(registered.map((a) => a.name));
+  const missing = names.filter((n) => !known.has(n));
+  if (missing.length > 0) {
+    return err(
+      new WeftError('UNKNOWN_AGENT', `workflow names unregistered agent(s): ${missing.join(', ')}`, {
+        details: missing.map((n) => ({
+          pointer: '',
+          message: `agent '${n}' is not registered`,
+          code: 'unknown_agent',
+        })),
+      }),
+    );
+  }
+  return ok({ row, def, registered });
 }
 
 /** The record that hands a StartRun command to the step scheduler (`wf.commands`, key run_id). */

@@ -140,7 +140,7 @@ describe('bad requests', () => {
     expectError(await api.get('/runs/not-a-uuid'), 404, 'NOT_FOUND');
   });
 
-  it('a run whose workflow names an agent deleted since is refused with UNKNOWN_AGENT', async () => {
+  it('a run whose workflow names an agent deleted since is refused with UNKNOWN_AGENT, right after a start', async () => {
     expect((await api.post('/agents', { name: 'temp', url: agent.url })).status).toBe(201);
     expect(
       (
@@ -151,6 +151,9 @@ describe('bad requests', () => {
         })
       ).status,
     ).toBe(201);
+    // A start just before: what it read of the registry is kept for a moment, and the delete
+    // below must still be seen by the next start.
+    expect((await api.post('/workflows/uses-temp/runs', { input: {} })).status).toBe(202);
     expect((await api.delete('/agents/temp')).status).toBe(204);
     const res = await api.post('/workflows/uses-temp/runs', { input: {} });
     expectError(res, 400, 'UNKNOWN_AGENT');

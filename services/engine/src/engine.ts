@@ -30,6 +30,9 @@ export interface Engine {
  * append-only file, the store PGlite on a worker thread, both under DATA_DIR). Starts in
  * dependency order, stops in reverse.
  */
+/** The events that end a run. */
+const RUN_ENDED: ReadonlySet<string> = new Set(['RunCompleted', 'RunFailed', 'RunCancelled', 'RunTimedOut']);
+
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
   const stack: { name: string; close: () => Promise<unknown> }[] = [];
   const stop = async () => {
@@ -75,8 +78,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       log,
       topics,
       db: store.db,
-      // The long poll answers when a run has ended: only run-level events can end one.
-      onApplied: (events) => runWatch.applied(events.filter((e) => e.type.startsWith('Run'))),
+      // The long poll answers when a run has ended: only these events end one.
+      onApplied: (events) => runWatch.applied(events.filter((e) => RUN_ENDED.has(e.type))),
       lingerMs: config.PROJECTION_LINGER_MS,
       logger: logger.child({ service: 'projection-writer' }),
     });

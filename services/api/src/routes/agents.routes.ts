@@ -52,6 +52,7 @@ export function agentsRoutes(deps: ApiDeps): Hono {
       updated_at: at,
     });
     if (!inserted.ok) throw inserted.error;
+    deps.registry?.clear();
     return c.json(agentResource(inserted.value), 201);
   });
 
@@ -78,13 +79,16 @@ export function agentsRoutes(deps: ApiDeps): Hono {
       ...agentColumns(spec),
       updated_at: deps.now().toISOString(),
     });
+    deps.registry?.clear();
     if (!updated) throw notFound(`agent '${name}'`);
     return c.json(agentResource(updated));
   });
 
   app.delete('/agents/:name', async (c) => {
     const name = c.req.param('name');
-    if (!(await deleteAgent(deps.db, name))) throw notFound(`agent '${name}'`);
+    const deleted = await deleteAgent(deps.db, name);
+    deps.registry?.clear();
+    if (!deleted) throw notFound(`agent '${name}'`);
     return c.body(null, 204);
   });
 

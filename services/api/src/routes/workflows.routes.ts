@@ -115,6 +115,7 @@ export function workflowsRoutes(deps: ApiDeps): Hono {
       created_at: deps.now().toISOString(),
     });
     if (!inserted.ok) throw inserted.error;
+    deps.registry?.clear();
     return c.json(workflowResource(inserted.value), 201);
   });
 
