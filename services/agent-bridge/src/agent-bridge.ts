@@ -50,7 +50,15 @@ export interface AgentBridgeOptions {
   readonly breaker?: AgentCircuitBreaker;
   /** Also receives every transition appended to the agent-events topic (e.g. a table writer). */
   readonly onTransition?: CircuitTransitionSink;
+  /**
+   * Largest result record (the ReportStepResult command as JSON) reported as it is; a larger one
+   * fails the step with error kind `output_too_large`. Default 1,000,000 bytes: under Kafka's
+   * default message size (1 MiB) with room for the record's headers.
+   */
+  readonly maxResultBytes?: number;
 }
+
+export const DEFAULT_MAX_RESULT_BYTES = 1_000_000;
 
 export interface AgentBridge {
   start(): Promise<void>;
@@ -82,6 +90,7 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => new Date());
   const maxInFlight = options.maxInFlight ?? 256;
+  const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
   const shutdown = new AbortController();
   const trackers = new Map<string, OffsetTracker>();
   const calls = new Set<Promise<void>>();
@@ -154,12 +163,24 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
       duration_ms: outcome.durationMs,
       reported_at: now().toISOString(),
     };
-    await report({
-      topic: topics.commands,
-      key: event.run_id,
-      value: JSON.stringify(command),
-      headers: jsonHeaders(event.run_id),
-    });
+    let value = JSON.stringify(command);
+    const bytes = Buffer.byteLength(value);
+    if (bytes > maxResultBytes) {
+      // A result the log (Kafka's default message size) or the scheduler could not take would
+      // never be reported and the run would wait for good: the step fails instead, saying why.
+      logger.warn({ run_id: event.run_id, step_path: event.step_path, bytes }, 'agent result too large');
+      value = JSON.stringify({
+        ...command,
+        outcome: {
+          ok: false,
+          error: {
+            kind: 'output_too_large',
+            message: `the agent's result takes ${bytes} bytes; the limit is ${maxResultBytes}`,
+          },
+        },
+      } satisfies ReportStepResult);
+    }
+    await report({ topic: topics.commands, key: event.run_id, value, headers: jsonHeaders(event.run_id) });
   }
 
   /**

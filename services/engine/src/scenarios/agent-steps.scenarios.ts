@@ -160,6 +160,19 @@ const failures: Scenario = {
       ],
     });
     expect(await runToEnd(h, 'scalar', {})).toMatchObject({ status: 'COMPLETED', output: { input: 42 } });
+
+    // A result too large to report (over 1,000,000 bytes, Kafka's default message size) fails the
+    // step with a clear error instead of leaving the run waiting for a result that never comes.
+    h.agent.on('huge', { kind: 'result', value: 'x'.repeat(1_500_000) });
+    await registerAgent(h, 'huge-agent', 'huge');
+    await createWorkflow(h, {
+      workflow_id: 'huge',
+      name: 'huge',
+      steps: [{ id: 'big', agent_name: 'huge-agent' }],
+    });
+    const huge = await runToEnd(h, 'huge', {});
+    expect(huge).toMatchObject({ status: 'FAILED', error: { kind: 'output_too_large', step_path: 'big' } });
+    expect(huge.error.message).toContain('limit is 1000000');
   },
 };
 
