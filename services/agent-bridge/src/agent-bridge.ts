@@ -52,8 +52,10 @@ export interface AgentBridgeOptions {
   readonly onTransition?: CircuitTransitionSink;
   /**
    * Largest result record (the ReportStepResult command as JSON) reported as it is; a larger one
-   * fails the step with error kind `output_too_large`. Default 1,000,000 bytes: under Kafka's
-   * default message size (1 MiB) with room for the record's headers.
+   * fails the step with error kind `output_too_large`. Default 1,000,000 bytes: a result is carried
+   * again in the step's events and in the run's state, so it stays well under what a record may
+   * take (4 MiB when read, `MAX_RECORD_BYTES`; 16 MiB on the Kafka topics this engine creates, 1 MiB
+   * on topics with the broker's default).
    */
   readonly maxResultBytes?: number;
 }
@@ -166,8 +168,8 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
     let value = JSON.stringify(command);
     const bytes = Buffer.byteLength(value);
     if (bytes > maxResultBytes) {
-      // A result the log (Kafka's default message size) or the scheduler could not take would
-      // never be reported and the run would wait for good: the step fails instead, saying why.
+      // A result the log or the scheduler could not take would never be reported and the run
+      // would wait for good: the step fails instead, saying why.
       logger.warn({ run_id: event.run_id, step_path: event.step_path, bytes }, 'agent result too large');
       value = JSON.stringify({
         ...command,

@@ -292,6 +292,40 @@ describe('kafka event log, beyond the contract', () => {
     });
   });
 
+  it('takes records larger than the broker default (1 MiB): plain, transactional and compacted', async () => {
+    await withLog(async (log, name) => {
+      // A run state snapshot of a loop over ~60,000 items is this large.
+      const big = (c: string) => JSON.stringify({ blob: c.repeat(3 * 1024 * 1024) });
+      const input = name('big-in');
+      const output = name('big-out');
+      const state = name('state');
+      await log.produce([{ topic: input, key: 'k', value: big('i') }]);
+      const handle = await log.consumeTransactional(
+        { groupId: name('big-tx'), topics: [input] },
+        async (b, tx) => {
+          tx.send(b.records.map((r) => ({ topic: output, key: r.key, value: big('o') })));
+          tx.send(b.records.map((r) => ({ topic: state, key: r.key, value: big('s') })));
+        },
+      );
+      try {
+        const out = records(
+          await consumeUntil(log, name('big-reader'), output, (b) => records(b).length === 1),
+        );
+        expect(out[0]!.value).toBe(big('o'));
+      } finally {
+        await handle.stop();
+      }
+      const read = await waitFor(
+        async () => {
+          const values = await log.readCompacted(state);
+          return values.has('k') ? values : undefined;
+        },
+        { timeoutMs: 15_000, message: 'the large state record was never read' },
+      );
+      expect(read.get('k')).toBe(big('s'));
+    });
+  });
+
   it("a partition's next transactional producer fences the previous one (a zombie cannot commit)", async () => {
     await withLog(async (log, name) => {
       const input = name('in');

@@ -73,7 +73,10 @@ export class TopicEnsurer {
               topic,
               numPartitions: partitions,
               ...(replicationFactor === undefined ? {} : { replicationFactor }),
-              configEntries: this.isCompacted(topic) ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+              configEntries: [
+                { name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) },
+                ...(this.isCompacted(topic) ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+              ],
             },
           ],
         }),
@@ -89,6 +92,14 @@ export class TopicEnsurer {
     }
   }
 }
+
+/**
+ * Largest record batch the topics this log creates accept (`max.message.bytes`; the broker's default
+ * is 1 MiB). A run's state snapshot grows with its loops (tens of bytes per item), and a snapshot
+ * the broker refused would stop its scheduler partition. Topics created before this setting keep
+ * theirs until an operator raises it.
+ */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** How long creating a topic may take, including waiting for its partition leaders. */
 const TOPIC_READY_TIMEOUT_MS = 30_000;

@@ -161,8 +161,8 @@ const failures: Scenario = {
     });
     expect(await runToEnd(h, 'scalar', {})).toMatchObject({ status: 'COMPLETED', output: { input: 42 } });
 
-    // A result too large to report (over 1,000,000 bytes, Kafka's default message size) fails the
-    // step with a clear error instead of leaving the run waiting for a result that never comes.
+    // A result too large to report (over 1,000,000 bytes) fails the step with a clear error
+    // instead of leaving the run waiting for a result that never comes.
     h.agent.on('huge', { kind: 'result', value: 'x'.repeat(1_500_000) });
     await registerAgent(h, 'huge-agent', 'huge');
     await createWorkflow(h, {
