@@ -76,10 +76,11 @@ interface Unsynced {
  * asked for while a write is in flight go out together in one write (group commit), each still
  * atomic on its own, and every write is followed by an `fdatasync` that covers all writes before
  * it; frames written meanwhile share the next one. A frame is handed to `beforeDurable` consumers
- * once written and to the others, and acknowledged, once durable. The scheduler's events, state and consumed position are
- * one frame, so they are written together or not at all. In memory: where each record is, the
- * compacted topics' keys, the groups' positions, and the newest records of each topic. Opening
- * replays the segments to rebuild that, and cuts off a frame torn by a crash.
+ * once written and to the others, and acknowledged, once durable. The scheduler's events, state
+ * and consumed position are one frame, so they are written together or not at all. In memory:
+ * where each record is, the compacted topics' keys, the groups' positions, and the newest records
+ * of each topic. Opening replays the segments to rebuild that, and cuts off a frame torn by a
+ * crash.
  *
  * Records are kept for good (no retention yet), as in the database-backed embedded log.
  */
