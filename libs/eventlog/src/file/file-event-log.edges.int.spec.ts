@@ -236,6 +236,16 @@ describe('file event log, beyond the contract', () => {
     expect((await stat(files[0]!)).size).toBe(bytes.length);
   });
 
+  it('keeps a tail of at most tailChars characters; older records come from the files', async () => {
+    const log = await open({ tailChars: 1_000 });
+    const values = Array.from({ length: 50 }, (_, i) => `${i}:`.padEnd(100, 'v'));
+    for (const value of values) await log.produce(stream([value]));
+    // Reading from the beginning needs the 40-odd records the tail has let go of.
+    const seen = await readAll(log, 'from-start', 'stream', 50, 7);
+    expect(seen.map((r) => r.value)).toEqual(values);
+    expect(seen.map((r) => r.offset)).toEqual(offsets(50));
+  });
+
   it('refuses appends after close', async () => {
     const log = await open();
     await log.produce(stream(['before']));

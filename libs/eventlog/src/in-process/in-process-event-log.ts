@@ -35,6 +35,11 @@ export interface InProcessLogOptions {
    */
   readonly tailSize?: number;
   /**
+   * At most this many characters of keys and values in each topic's tail (default 32 Mi, so large
+   * records do not make the tail large): the oldest records leave it first.
+   */
+  readonly tailChars?: number;
+  /**
    * At-least-once consumers (`consume` with autoCommit) write their position at most this often
    * while busy, and at once when idle or stopping; a crash redelivers what was not yet written.
    */
@@ -49,10 +54,15 @@ export const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resol
 
 /** The newest records of one topic, in offset order without gaps. */
 interface Tail {
-  records: LogRecord[];
+  /** Entries before `start` are dropped (cleared, so they can be collected). */
+  records: (LogRecord | undefined)[];
   /** Index in `records` of the first live record (the array is compacted now and then). */
   start: number;
+  /** Characters of the live records' keys and values. */
+  chars: number;
 }
+
+const charsOf = (r: LogRecord) => r.key.length + r.value.length;
 
 /**
  * A log whose consumers all run in this process: one partition per topic, one member per group,
@@ -65,6 +75,7 @@ export abstract class InProcessEventLog implements EventLog {
   protected readonly onError: (error: unknown, where: string) => void;
   readonly #idlePollMs: number;
   readonly #tailSize: number;
+  readonly #tailChars: number;
   readonly #commitIntervalMs: number;
   readonly #nextOffset = new Map<string, number>();
   /** Each topic's next offset as far as records are durable (only topics appended to since start). */
@@ -79,6 +90,7 @@ export abstract class InProcessEventLog implements EventLog {
     this.compacted = new Set(options.compactedTopics ?? []);
     this.#idlePollMs = options.idlePollMs ?? 1000;
     this.#tailSize = options.tailSize ?? 20_000;
+    this.#tailChars = options.tailChars ?? 32 * 1024 * 1024;
     this.#commitIntervalMs = options.commitIntervalMs ?? 100;
     this.onError = options.onError ?? (() => {});
     this.#appended.setMaxListeners(0);
@@ -236,19 +248,23 @@ export abstract class InProcessEventLog implements EventLog {
   /** Keep a durable record in its topic's tail; a gap (never expected) drops the tail instead. */
   #remember(record: LogRecord): void {
     const tail = this.#tails.get(record.topic);
-    if (!tail) {
-      this.#tails.set(record.topic, { records: [record], start: 0 });
-      return;
-    }
-    const newest = tail.records[tail.records.length - 1];
-    if (newest !== undefined && newest.offset + 1 !== record.offset) {
-      this.#tails.set(record.topic, { records: [record], start: 0 });
+    const newest = tail?.records[tail.records.length - 1];
+    if (!tail || (newest !== undefined && newest.offset + 1 !== record.offset)) {
+      this.#tails.set(record.topic, { records: [record], start: 0, chars: charsOf(record) });
       return;
     }
     tail.records.push(record);
-    if (tail.records.length - tail.start > this.#tailSize) tail.start++;
+    tail.chars += charsOf(record);
+    // The oldest leave first; the newest record always stays.
+    while (
+      tail.records.length - tail.start > 1 &&
+      (tail.records.length - tail.start > this.#tailSize || tail.chars > this.#tailChars)
+    ) {
+      tail.chars -= charsOf(tail.records[tail.start]!);
+      tail.records[tail.start++] = undefined;
+    }
     // Compact now and then, so trimming the oldest record stays O(1) on average.
-    if (tail.start >= this.#tailSize) {
+    if (tail.start >= 1024 && tail.start >= tail.records.length - tail.start) {
       tail.records = tail.records.slice(tail.start);
       tail.start = 0;
     }
@@ -264,7 +280,8 @@ export abstract class InProcessEventLog implements EventLog {
       return next !== undefined && from >= next ? [] : undefined;
     }
     const index = tail.start + (from - first.offset);
-    return tail.records.slice(index, index + limit);
+    // Live entries (from `start` on) are never cleared.
+    return tail.records.slice(index, index + limit) as LogRecord[];
   }
 
   /** How many records from `from` a consumer may be handed (undefined: no limit known here). */
