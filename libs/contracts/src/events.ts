@@ -316,3 +316,8 @@ export const LIFECYCLE_EVENT_TYPES = [
   'RunCancelled',
   'RunTimedOut',
 ] as const;
+
+/** The events that end a run: a run has at most one, and nothing follows it. */
+export const RUN_ENDING_EVENT_TYPES: ReadonlySet<string> = new Set(
+  LIFECYCLE_EVENT_TYPES.filter((type) => type !== 'RunStarted'),
+);

@@ -18,9 +18,6 @@ import {
   type RecordBatch,
 } from '@weft/eventlog';
 import type { AgentDirectory, AgentEndpoint } from './agent-directory';
-
-/** The events the bridge acts on. */
-const AGENT_BRIDGE_EVENTS: ReadonlySet<string> = new Set(['StepScheduled']);
 import {
   createCircuitGuard,
   type Admission,
@@ -30,6 +27,9 @@ import {
   type CircuitTransitionSink,
 } from './circuit-guard';
 import { callAgent, type AgentOutcome } from './jsonrpc-client';
+
+/** The events the bridge acts on. */
+const AGENT_BRIDGE_EVENTS: ReadonlySet<string> = new Set(['StepScheduled']);
 
 export interface AgentBridgeOptions {
   readonly log: EventLog;

@@ -9,10 +9,7 @@ import { runsRoutes } from './routes/runs.routes';
 import { circuitRoutes } from './routes/circuit.routes';
 import { dlqRoutes } from './routes/dlq.routes';
 import { workflowsRoutes } from './routes/workflows.routes';
-import { registryCache } from './registry-cache';
-
-/** How long a start may use what an earlier start read of the registry (this process's writes clear it). */
-const REGISTRY_CACHE_MS = 1000;
+import { registryCache, REGISTRY_CACHE_MS } from './registry-cache';
 
 /**
  * The API's composition root: the error envelope, the body limit, and the route modules under

@@ -12,6 +12,7 @@ import {
   serviceGroupId,
 } from '@weft/engine';
 import { createApp } from './app';
+import { registryCache, REGISTRY_CACHE_MS } from './registry-cache';
 import { notifiedRunWatch } from './run-watch';
 import { loadApiConfig } from './config';
 import { createStartRequestIngress, INGRESS_GROUP } from './start-request-ingress';
@@ -30,7 +31,13 @@ await runService({
     const log = await resources.open('event-log', () => openServiceEventLog(config, 'api', logger));
     const kv = await resources.open('redis', () => openServiceKv(config, logger));
     const breaker = registryCircuitBreaker(kv, store.db);
-    const startDeps = { db: store.db, now: () => new Date(), newRunId: randomUUID };
+    // One registry cache for the routes and the ingress: the routes' registry writes clear it for both.
+    const startDeps = {
+      db: store.db,
+      now: () => new Date(),
+      newRunId: randomUUID,
+      registry: registryCache(REGISTRY_CACHE_MS),
+    };
 
     let ingressGroup: string | undefined;
     if (config.INGRESS_ENABLED) {

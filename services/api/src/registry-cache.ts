@@ -9,6 +9,9 @@ export interface RegistryCache {
   clear(): void;
 }
 
+/** How long a start may use what an earlier start read (this process's writes clear it at once). */
+export const REGISTRY_CACHE_MS = 1000;
+
 export function registryCache(ttlMs: number, now: () => number = Date.now): RegistryCache {
   const entries = new Map<string, { at: number; value: Promise<unknown> }>();
   return {

@@ -66,6 +66,13 @@ async function listenerPid(not?: number): Promise<number> {
   );
 }
 
+/** Move a run's row to `status` at `lastSeq`, as the projection writer does. */
+async function setStatus(runId: string, status: string, lastSeq: number) {
+  await sql`update workflow_runs set status = ${status}, last_seq = ${lastSeq} where run_id = ${runId}`.execute(
+    store.db,
+  );
+}
+
 /** Register a waiter and let the watch's first read of its run finish (the wait, in a box so it is not awaited). */
 async function waitOn(
   watch: ReturnType<typeof notifiedRunWatch>,
@@ -99,9 +106,7 @@ describe('notifiedRunWatch', () => {
     const runId = randomUUID();
     await insertRun(runId, 'RUNNING', 1);
     const { waiting } = await waitOn(watch, runId, 1);
-    await sql`update workflow_runs set status = 'COMPLETED', last_seq = 2 where run_id = ${runId}`.execute(
-      store.db,
-    );
+    await setStatus(runId, 'COMPLETED', 2);
     expect(await waiting).toBe('advanced');
   });
 
@@ -130,9 +135,7 @@ describe('notifiedRunWatch', () => {
     await insertRun(runId, 'RUNNING', 1);
     const { waiting } = await waitOn(watch, runId, 1, 500);
     await sql`update workflow_runs set last_seq = 2 where run_id = ${runId}`.execute(store.db);
-    await sql`update workflow_runs set status = 'RUNNING', last_seq = 3 where run_id = ${runId}`.execute(
-      store.db,
-    );
+    await setStatus(runId, 'RUNNING', 3);
     expect(await waiting).toBe('timeout');
   });
 
@@ -154,9 +157,7 @@ describe('notifiedRunWatch', () => {
     const runId = randomUUID();
     await insertRun(runId, 'RUNNING', 1);
     const { waiting } = await waitOn(watch, runId, 1);
-    await sql`update workflow_runs set status = 'CANCELLED', last_seq = 2 where run_id = ${runId}`.execute(
-      store.db,
-    );
+    await setStatus(runId, 'CANCELLED', 2);
     expect(await waiting).toBe('advanced');
   });
 });
@@ -194,9 +195,7 @@ describe('notifiedRunWatch without notices', () => {
       const { waiting: first } = await waitOn(watch, progressing, 1, LONG);
       const { waiting: second } = await waitOn(watch, ending, 1, LONG);
       await sql`update workflow_runs set last_seq = 2 where run_id = ${progressing}`.execute(store.db);
-      await sql`update workflow_runs set status = 'COMPLETED', last_seq = 2 where run_id = ${ending}`.execute(
-        store.db,
-      );
+      await setStatus(ending, 'COMPLETED', 2);
       expect(await second).toBe('advanced');
       // Polls that saw the progress woke nobody; close() ends the wait.
       const seen = reads;

@@ -8,7 +8,7 @@ import {
 } from '@weft/agent-bridge';
 import { createMemoryKv } from '@weft/kv';
 import { createApp, pushedRunWatch } from '@weft/api';
-import { topicNames, type Logger } from '@weft/contracts';
+import { RUN_ENDING_EVENT_TYPES, topicNames, type Logger } from '@weft/contracts';
 import { createProjectionWriter, startDlqRetention } from '@weft/projection-writer';
 import { createStepScheduler } from '@weft/step-scheduler';
 import { createTimerService } from '@weft/timer-service';
@@ -30,9 +30,6 @@ export interface Engine {
  * append-only file, the store PGlite on a worker thread, both under DATA_DIR). Starts in
  * dependency order, stops in reverse.
  */
-/** The events that end a run. */
-const RUN_ENDED: ReadonlySet<string> = new Set(['RunCompleted', 'RunFailed', 'RunCancelled', 'RunTimedOut']);
-
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
   const stack: { name: string; close: () => Promise<unknown> }[] = [];
   const stop = async () => {
@@ -79,7 +76,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       topics,
       db: store.db,
       // The long poll answers when a run has ended: only these events end one.
-      onApplied: (events) => runWatch.applied(events.filter((e) => RUN_ENDED.has(e.type))),
+      onApplied: (events) => runWatch.applied(events.filter((e) => RUN_ENDING_EVENT_TYPES.has(e.type))),
       lingerMs: config.PROJECTION_LINGER_MS,
       logger: logger.child({ service: 'projection-writer' }),
     });

@@ -19,7 +19,8 @@ export async function markApplied(db: Db, runId: string, seq: number, at: string
 }
 
 /**
- * Apply one event to the projections. Idempotent: the event row is inserted first, keyed by
+ * Apply one event to the projections, one statement per effect: the reference the batch
+ * projection (`projectBatch`, what the writer runs) is checked against. Idempotent: the event row is inserted first, keyed by
  * (run_id, seq); if it is already there the event was applied before and nothing else is done.
  * Returns whether the event was applied now.
  */

@@ -1,7 +1,7 @@
 import type { RunEvent } from '@weft/contracts';
 import { getDlqEntry, listDlqEntries, migrateToLatest, openPgliteStore, type Store } from '@weft/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyEvent } from './apply-event';
+import { projectBatch } from './batch-projection';
 import { startDlqRetention, sweepDlqRetention } from './dlq-retention';
 
 /** F7 in the projection: StepDeadLettered → dlq_entries, and retention deletes old entries. */
@@ -55,10 +55,9 @@ function deadLetteredRun(at: string, agent = 'payments'): RunEvent[] {
   ];
 }
 
+/** As the projection writer applies a batch. */
 async function apply(events: RunEvent[]): Promise<void> {
-  await store.db.transaction().execute(async (trx) => {
-    for (const e of events) await applyEvent(trx, e);
-  });
+  await store.db.transaction().execute((trx) => projectBatch(trx, events));
 }
 
 describe('dlq projection', () => {

@@ -5,7 +5,6 @@ import {
   InProcessEventLog,
   PARTITION,
   yieldToIo,
-  type Appended,
   type InProcessLogOptions,
   type Position,
 } from '../in-process/in-process-event-log';
@@ -15,6 +14,7 @@ import {
   decodeRecord,
   encodeFrame,
   type Frame,
+  type FrameRecord,
   type FramePosition,
   type RecordSpan,
 } from './log-frames';
@@ -64,11 +64,27 @@ interface PendingWrite {
   readonly reject: (e: unknown) => void;
 }
 
-/** A written frame waiting for the next `fdatasync`. */
+/** A written frame waiting for the next `fdatasync`, and who waits for it (none if acknowledged early). */
 interface Unsynced {
   readonly advanced: ReadonlyMap<string, number>;
-  readonly resolve: () => void;
-  readonly reject: (e: unknown) => void;
+  readonly waiter?: Pick<PendingWrite, 'resolve' | 'reject'>;
+}
+
+/** A stream record as consumers get it. */
+function toLogRecord(
+  r: FrameRecord,
+  offset: number,
+  timestamp = new Date(r.timestamp).toISOString(),
+): LogRecord {
+  return {
+    topic: r.topic,
+    partition: PARTITION,
+    offset,
+    key: r.key,
+    value: r.value ?? '',
+    headers: r.headers ?? {},
+    timestamp,
+  };
 }
 
 /**
@@ -93,7 +109,6 @@ export async function openFileEventLog(options: FileEventLogOptions): Promise<Ev
 class FileEventLog extends InProcessEventLog {
   readonly #dir: string;
   readonly #segmentBytes: number;
-  readonly #fsync: boolean;
   readonly #datasync: (handle: FileHandle) => Promise<void>;
   readonly #now: () => Date;
   readonly #topics = new Map<string, TopicIndex>();
@@ -126,8 +141,8 @@ class FileEventLog extends InProcessEventLog {
     super(options);
     this.#dir = options.dir;
     this.#segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
-    this.#fsync = options.fsync ?? true;
-    this.#datasync = options.datasync ?? ((handle) => handle.datasync());
+    this.#datasync =
+      options.datasync ?? (options.fsync === false ? async () => {} : (handle) => handle.datasync());
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -211,16 +226,7 @@ class FileEventLog extends InProcessEventLog {
     const locations: Location[] = [];
     for (let offset = from; offset < upTo; offset++)
       locations.push({ at: index.at[offset]!, length: index.length[offset]! });
-    const records = await this.#read(locations);
-    return records.map((r, i) => ({
-      topic,
-      partition: PARTITION,
-      offset: from + i,
-      key: r.key,
-      value: r.value ?? '',
-      headers: r.headers ?? {},
-      timestamp: new Date(r.timestamp).toISOString(),
-    }));
+    return (await this.#read(locations)).map((r, i) => toLogRecord(r, from + i));
   }
 
   async readCompacted(topic: string): Promise<Map<string, string>> {
@@ -263,6 +269,7 @@ class FileEventLog extends InProcessEventLog {
       return;
     }
     const timestamp = this.#now().getTime();
+    const iso = new Date(timestamp).toISOString();
     const group: (PendingWrite & { frame: Frame } & ReturnType<typeof encodeFrame>)[] = [];
     for (const w of queued) {
       const frame: Frame = {
@@ -301,15 +308,14 @@ class FileEventLog extends InProcessEventLog {
     let at = this.#size;
     this.#size += total;
     for (const w of group) {
-      const appended = this.#apply(w.frame, this.#segment, at, w.spans);
+      const { advanced, offsets } = this.#apply(w.frame, this.#segment, at, w.spans);
       at += w.bytes.length;
-      this.publish(appended, false);
+      const records = w.frame.records.flatMap((r, i) =>
+        offsets[i] === undefined ? [] : [toLogRecord(r, offsets[i], iso)],
+      );
+      this.publish({ advanced, records }, false);
       if (w.early) w.resolve();
-      this.#unsynced.push({
-        advanced: appended.advanced,
-        resolve: w.early ? () => {} : w.resolve,
-        reject: w.early ? () => {} : w.reject,
-      });
+      this.#unsynced.push({ advanced, ...(w.early ? {} : { waiter: w }) });
     }
     this.#syncer.kick();
   }
@@ -322,20 +328,20 @@ class FileEventLog extends InProcessEventLog {
    */
   async #sync(batch: readonly Unsynced[]): Promise<void> {
     try {
-      if (this.#fsync) await this.#datasync(this.#handles.get(this.#segment)!);
+      await this.#datasync(this.#handles.get(this.#segment)!);
     } catch (cause) {
       if (!this.#failed) {
         this.#failed = new Error('event log: fdatasync failed; reopen the log', { cause });
         this.onError(this.#failed, 'event log sync');
       }
-      for (const w of batch) w.reject(this.#failed);
+      for (const w of batch) w.waiter?.reject(this.#failed);
       return;
     }
     const heads = new Map<string, number>();
     for (const w of batch)
       for (const [topic, next] of w.advanced) heads.set(topic, Math.max(next, heads.get(topic) ?? 0));
     this.published(heads);
-    for (const w of batch) w.resolve();
+    for (const w of batch) w.waiter?.resolve();
   }
 
   /** Write at the end of the current segment (not yet synced); on failure, cut back what may have been written. */
@@ -377,11 +383,18 @@ class FileEventLog extends InProcessEventLog {
     if (create) this.#size = 0;
   }
 
-  /** Index a frame written at `start` of `segment`; returns what it added to the streams. */
-  #apply(frame: Frame, segment: number, start: number, spans: readonly RecordSpan[]): Appended {
+  /**
+   * Index a frame written at `start` of `segment`: each topic's next offset after it, and the offset
+   * each of its stream records got (undefined for compacted writes).
+   */
+  #apply(
+    frame: Frame,
+    segment: number,
+    start: number,
+    spans: readonly RecordSpan[],
+  ): { advanced: Map<string, number>; offsets: (number | undefined)[] } {
     const advanced = new Map<string, number>();
-    const records: LogRecord[] = [];
-    const iso = frame.records.length > 0 ? new Date(frame.records[0]!.timestamp).toISOString() : '';
+    const offsets: (number | undefined)[] = [];
     frame.records.forEach((r, i) => {
       const span = spans[i]!;
       const location = { at: pack(segment, start + span.start), length: span.length };
@@ -390,6 +403,7 @@ class FileEventLog extends InProcessEventLog {
         this.#latest.set(r.topic, keys);
         if (r.value === null) keys.delete(r.key);
         else keys.set(r.key, location);
+        offsets.push(undefined);
         return;
       }
       let index = this.#topics.get(r.topic);
@@ -398,27 +412,19 @@ class FileEventLog extends InProcessEventLog {
       index.at.push(location.at);
       index.length.push(location.length);
       advanced.set(r.topic, offset + 1);
-      records.push({
-        topic: r.topic,
-        partition: PARTITION,
-        offset,
-        key: r.key,
-        value: r.value ?? '',
-        headers: r.headers ?? {},
-        timestamp: iso,
-      });
+      offsets.push(offset);
     });
     for (const p of frame.positions) {
       const group = this.#positions.get(p.groupId) ?? new Map<string, number>();
       this.#positions.set(p.groupId, group);
       group.set(p.topic, Math.max(p.next, group.get(p.topic) ?? 0));
     }
-    return { advanced, records };
+    return { advanced, offsets };
   }
 
   /** Read records at `locations` (in the order given); neighbours in one segment share a read. */
-  async #read(locations: readonly Location[]): Promise<ReturnType<typeof decodeRecord>[]> {
-    const out: ReturnType<typeof decodeRecord>[] = [];
+  async #read(locations: readonly Location[]): Promise<FrameRecord[]> {
+    const out: FrameRecord[] = [];
     let i = 0;
     while (i < locations.length) {
       const first = locations[i]!;

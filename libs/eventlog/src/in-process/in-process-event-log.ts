@@ -10,6 +10,7 @@ import type {
   RecordBatch,
   TransactionalBatchHandler,
 } from '../event-log.port';
+import { RecordTail } from './record-tail';
 
 /** What one durable append added to the streams: each topic's next offset and the records. */
 export interface Appended {
@@ -52,18 +53,6 @@ export const PARTITION = 0;
 /** Resolve after the I/O callbacks that are ready have run (a macrotask, not a microtask). */
 export const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The newest records of one topic, in offset order without gaps. */
-interface Tail {
-  /** Entries before `start` are dropped (cleared, so they can be collected). */
-  records: (LogRecord | undefined)[];
-  /** Index in `records` of the first live record (the array is compacted now and then). */
-  start: number;
-  /** Characters of the live records' keys and values. */
-  chars: number;
-}
-
-const charsOf = (r: LogRecord) => r.key.length + r.value.length;
-
 /**
  * A log whose consumers all run in this process: one partition per topic, one member per group,
  * consumers woken in-process on every append and served from an in-memory tail. Where the records
@@ -83,7 +72,7 @@ export abstract class InProcessEventLog implements EventLog {
   readonly #appended = new EventEmitter();
   readonly #version = new Map<string, number>();
   readonly #consumers = new Set<ConsumerHandle>();
-  readonly #tails = new Map<string, Tail>();
+  readonly #tails = new Map<string, RecordTail>();
   #closed = false;
 
   constructor(options: InProcessLogOptions) {
@@ -245,43 +234,19 @@ export abstract class InProcessEventLog implements EventLog {
     }
   }
 
-  /** Keep a durable record in its topic's tail; a gap (never expected) drops the tail instead. */
   #remember(record: LogRecord): void {
-    const tail = this.#tails.get(record.topic);
-    const newest = tail?.records[tail.records.length - 1];
-    if (!tail || (newest !== undefined && newest.offset + 1 !== record.offset)) {
-      this.#tails.set(record.topic, { records: [record], start: 0, chars: charsOf(record) });
-      return;
-    }
-    tail.records.push(record);
-    tail.chars += charsOf(record);
-    // The oldest leave first; the newest record always stays.
-    while (
-      tail.records.length - tail.start > 1 &&
-      (tail.records.length - tail.start > this.#tailSize || tail.chars > this.#tailChars)
-    ) {
-      tail.chars -= charsOf(tail.records[tail.start]!);
-      tail.records[tail.start++] = undefined;
-    }
-    // Compact now and then, so trimming the oldest record stays O(1) on average.
-    if (tail.start >= 1024 && tail.start >= tail.records.length - tail.start) {
-      tail.records = tail.records.slice(tail.start);
-      tail.start = 0;
-    }
+    let tail = this.#tails.get(record.topic);
+    if (!tail) this.#tails.set(record.topic, (tail = new RecordTail(this.#tailSize, this.#tailChars)));
+    tail.push(record);
   }
 
   /** Records from `from` held in memory, or undefined when storage must be read. */
   #fromTail(topic: string, from: number, limit: number): LogRecord[] | undefined {
-    const tail = this.#tails.get(topic);
-    const first = tail?.records[tail.start];
-    if (!tail || first === undefined || from < first.offset) {
-      // Nothing newer than `from` was appended since it was last read: nothing to fetch.
-      const next = this.#nextOffset.get(topic);
-      return next !== undefined && from >= next ? [] : undefined;
-    }
-    const index = tail.start + (from - first.offset);
-    // Live entries (from `start` on) are never cleared.
-    return tail.records.slice(index, index + limit) as LogRecord[];
+    const held = this.#tails.get(topic)?.read(from, limit);
+    if (held !== undefined) return held;
+    // Nothing newer than `from` was appended since it was last read: nothing to fetch.
+    const next = this.#nextOffset.get(topic);
+    return next !== undefined && from >= next ? [] : undefined;
   }
 
   /** How many records from `from` a consumer may be handed (undefined: no limit known here). */
