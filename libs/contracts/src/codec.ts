@@ -54,11 +54,17 @@ export const decodeEvent = (text: string): Result<RunEvent, WeftError> => decode
  * Decode an event a consumer acts on, and only those: a JSON object whose `type` is a string not
  * in `types` is `undefined`, unchecked (most consumers act on a few types; the projection writer
  * checks, and parks, every event). Anything else is decoded as `decodeEvent` does.
+ *
+ * `headerType` is the record's `event_type` header (`HEADERS.eventType`), which the step scheduler
+ * writes on every event: when it names a type not in `types`, the record is skipped without being
+ * parsed at all. Records without it (written before the header existed) are parsed to find out.
  */
 export function decodeEventOfTypes(
   text: string,
   types: ReadonlySet<string>,
+  headerType?: string,
 ): Result<RunEvent, WeftError> | undefined {
+  if (headerType !== undefined && !types.has(headerType)) return undefined;
   const raw = parseRecord(text);
   if (!raw.ok) return raw;
   const type =

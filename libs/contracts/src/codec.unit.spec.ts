@@ -84,4 +84,20 @@ describe('record codecs', () => {
     ])
       expect(decodeEventOfTypes(bad, wanted)).toMatchObject({ ok: false });
   });
+
+  it('decodeEventOfTypes skips a record whose event_type header names another type, unread', () => {
+    const wanted = new Set(['RunCompleted']);
+    // Not even parsed: the header says it is not wanted.
+    expect(decodeEventOfTypes('{', wanted, 'StepStarted')).toBe(undefined);
+    // A wanted type in the header: parsed and checked as without it.
+    expect(decodeEventOfTypes(JSON.stringify(event), wanted, 'RunCompleted')).toMatchObject({
+      ok: true,
+      value: { type: 'RunCompleted' },
+    });
+    expect(decodeEventOfTypes('{', wanted, 'RunCompleted')).toMatchObject({ ok: false });
+    // The body decides the type once parsed: a header claiming a wanted type gets no pass.
+    expect(
+      decodeEventOfTypes(JSON.stringify({ ...event, type: 'StepStarted' }), wanted, 'RunCompleted'),
+    ).toBe(undefined);
+  });
 });

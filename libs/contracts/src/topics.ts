@@ -27,6 +27,8 @@ export function topicNames(prefix = ''): Topics {
 export const HEADERS = {
   contentType: 'content-type',
   runId: 'run_id',
+  /** On `wf.events`: the event's `type`, so consumers can skip the types they do not act on unread. */
+  eventType: 'event_type',
   deadLetterReason: 'x-dead-letter-reason',
   deadLetterTopic: 'x-dead-letter-topic',
   deadLetterPartition: 'x-dead-letter-partition',

@@ -23,3 +23,11 @@ export function jsonHeaders(runId?: string): Record<string, string> {
     ? { [HEADERS.contentType]: 'application/json' }
     : { [HEADERS.contentType]: 'application/json', [HEADERS.runId]: runId };
 }
+
+/** Headers of a run event on `wf.events`: those of every JSON record, and the event's type. */
+export function eventHeaders(event: {
+  readonly run_id: string;
+  readonly type: string;
+}): Record<string, string> {
+  return { ...jsonHeaders(event.run_id), [HEADERS.eventType]: event.type };
+}

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   decodeEventOfTypes,
+  HEADERS,
   silentLogger,
   type EventOf,
   type Logger,
@@ -243,7 +244,11 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
       if (draining) return;
       tracker.begin(record.offset);
       // Only StepScheduled is checked against the schema; other events are skipped unread.
-      const decoded = decodeEventOfTypes(record.value, AGENT_BRIDGE_EVENTS);
+      const decoded = decodeEventOfTypes(
+        record.value,
+        AGENT_BRIDGE_EVENTS,
+        record.headers[HEADERS.eventType],
+      );
       if (decoded && !decoded.ok) {
         await log.produce([deadLetterRecord(record, decoded.error.message, topics.deadLetters)]);
         done(record.offset);

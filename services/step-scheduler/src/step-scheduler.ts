@@ -1,7 +1,7 @@
 import { decodeCommand, silentLogger, type Logger, type Topics } from '@weft/contracts';
 import {
   deadLetterRecord,
-  jsonHeaders,
+  eventHeaders,
   type ConsumerHandle,
   type EventLog,
   type OutgoingRecord,
@@ -119,7 +119,7 @@ export function createStepScheduler(options: StepSchedulerOptions): StepSchedule
             topic: topics.events,
             key: event.run_id,
             value: json,
-            headers: jsonHeaders(event.run_id),
+            headers: eventHeaders(event),
           });
         }
       }
