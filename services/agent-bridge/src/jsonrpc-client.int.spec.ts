@@ -75,6 +75,46 @@ describe('callAgent', () => {
     expect(agent.callCount('stuck')).toBe(1);
   });
 
+  it('times out a response whose body stalls after its head, and drops the connection', async () => {
+    let closed = false;
+    const url = await listen(
+      createHttpServer((req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"jsonrpc":"2.0",');
+        req.socket.once('close', () => (closed = true));
+      }),
+    );
+    const outcome = await callAgent(callTo('execute', { url, timeoutMs: 100 }));
+    expect(outcome).toMatchObject({ ok: false, error: { kind: 'timeout' } });
+    await waitFor(() => closed, { message: 'the stalled connection was closed' });
+  });
+
+  it('sends to the URL path and query, with only its own headers when the agent has none', async () => {
+    let seen: { url?: string; headers?: Record<string, unknown> } = {};
+    const url = await listen(
+      createHttpServer((req, res) => {
+        seen = { url: req.url!, headers: req.headers };
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          const { id } = JSON.parse(body) as { id: string };
+          res.end(JSON.stringify({ jsonrpc: '2.0', id, result: 1 }));
+        });
+      }),
+    );
+    const call = callTo('execute', { url: `${url}/deep?tenant=a%20b` });
+    expect(await callAgent(call)).toMatchObject({ ok: true, result: 1 });
+    expect(seen.url).toBe('/rpc/deep?tenant=a%20b');
+    expect(seen.headers).toMatchObject({
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'idempotency-key': call.invocationId,
+    });
+    // The same URL again goes to the same place (its parse is kept).
+    await callAgent(callTo('execute', { url: `${url}/deep?tenant=a%20b` }));
+    expect(seen.url).toBe('/rpc/deep?tenant=a%20b');
+  });
+
   it('classifies a refused connection as connection', async () => {
     const outcome = await callAgent(callTo('execute', { url: `http://127.0.0.1:${await freePort()}/rpc` }));
     expect(outcome).toMatchObject({

@@ -1,4 +1,10 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { err, type Result } from '@weft/contracts';
 import {
@@ -85,18 +91,22 @@ async function exchange(
   const request = buildRequest(call);
   if (!request.ok) return request;
 
-  const controller = new AbortController();
+  // A timeout or an abort destroys the request (and so its response): no AbortController and
+  // signal per call, whose listeners cost more than the rest of the call's bookkeeping.
+  let req: ClientRequest | undefined;
   let abortCause: AbortCause | undefined;
   const abortWith = (cause: AbortCause): void => {
     if (abortCause !== undefined) return;
     abortCause = cause;
-    controller.abort();
+    req?.destroy(new Error(cause === 'timeout' ? 'timed out' : 'aborted'));
   };
   const timer = setTimeout(() => abortWith('timeout'), call.timeoutMs);
   const onExternalAbort = (): void => abortWith('external');
   external?.addEventListener('abort', onExternalAbort, { once: true });
   try {
-    const response = await send(call.url, request.value, controller.signal);
+    const sent = send(call.url, request.value);
+    req = sent.req;
+    const response = await sent.response;
     const status = response.statusCode ?? 0;
     if (status < 200 || status > 299) {
       return err(classifyHttpStatus(status, response.statusMessage ?? '', await readExcerpt(response)));
@@ -118,23 +128,63 @@ interface EncodedRequest {
   readonly body: string;
 }
 
-/** POST the request; resolves with the response once its head has arrived. */
-function send(url: string, request: EncodedRequest, signal: AbortSignal): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
-    if (!secure && target.protocol !== 'http:') throw new Error(`unsupported protocol ${target.protocol}`);
-    const req = (secure ? httpsRequest : httpRequest)(target, {
-      method: 'POST',
-      headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
-      agent: secure ? httpsAgent : httpAgent,
-      signal,
-    });
-    req.once('error', reject);
-    req.once('response', resolve);
-    req.end(request.body);
-  });
+interface Target {
+  readonly secure: boolean;
+  readonly options: RequestOptions;
 }
+
+/** Agent URLs, parsed once each (a handful of agents make every call). */
+const targets = new Map<string, Target>();
+const MAX_TARGETS = 1_000;
+
+function targetOf(url: string): Target {
+  const known = targets.get(url);
+  if (known) return known;
+  const parsed = new URL(url);
+  const secure = parsed.protocol === 'https:';
+  if (!secure && parsed.protocol !== 'http:') throw new Error(`unsupported protocol ${parsed.protocol}`);
+  const target: Target = {
+    secure,
+    options: {
+      protocol: parsed.protocol,
+      hostname: parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname,
+      ...(parsed.port === '' ? {} : { port: Number(parsed.port) }),
+      path: `${parsed.pathname}${parsed.search}`,
+      ...(parsed.username || parsed.password
+        ? { auth: `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` }
+        : {}),
+      method: 'POST',
+      agent: secure ? httpsAgent : httpAgent,
+    },
+  };
+  if (targets.size >= MAX_TARGETS) targets.clear();
+  targets.set(url, target);
+  return target;
+}
+
+/** POST the request; `response` resolves once its head has arrived. */
+function send(
+  url: string,
+  request: EncodedRequest,
+): { req: ClientRequest; response: Promise<IncomingMessage> } {
+  const target = targetOf(url);
+  const req = (target.secure ? httpsRequest : httpRequest)({
+    ...target.options,
+    headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
+  });
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('error', reject);
+    req.once('response', resolve);
+  });
+  req.end(request.body);
+  return { req, response };
+}
+
+/** The headers of a call to an agent without configured headers, the usual case. */
+const PLAIN_HEADERS: Readonly<Record<string, string>> = {
+  accept: 'application/json',
+  'content-type': 'application/json',
+};
 
 function buildRequest(call: AgentCall): Result<EncodedRequest, AgentErrorInfo> {
   try {
@@ -144,6 +194,12 @@ function buildRequest(call: AgentCall): Result<EncodedRequest, AgentErrorInfo> {
       method: call.method,
       params: call.params,
     });
+    if (call.headers === undefined || Object.keys(call.headers).length === 0)
+      return {
+        ok: true,
+        value: { headers: { ...PLAIN_HEADERS, 'idempotency-key': call.invocationId }, body },
+      };
+    // Configured headers: `Headers` checks their names and values and folds their case.
     const headers = new Headers(call.headers);
     if (!headers.has('accept')) headers.set('accept', 'application/json');
     headers.set('content-type', 'application/json');
