@@ -69,6 +69,11 @@ describe('step scheduler on the embedded log', () => {
       const events = await read(topics.events, 2);
       expect(events.map((r) => JSON.parse(r.value).type)).toEqual(['RunStarted', 'StepScheduled']);
       expect(events.map((r) => r.key)).toEqual([RUN, RUN]);
+      // Each event names its type in a header, so consumers can skip the types they ignore unread.
+      expect(events.map((r) => r.headers)).toEqual([
+        { 'content-type': 'application/json', run_id: RUN, event_type: 'RunStarted' },
+        { 'content-type': 'application/json', run_id: RUN, event_type: 'StepScheduled' },
+      ]);
     } finally {
       await scheduler.stop();
     }
