@@ -4,7 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startServiceProcess, waitFor, type ServiceProcess } from '@weft/testing';
+import {
+  freePort,
+  SERVICE_NODE_FLAGS,
+  startServiceProcess,
+  waitFor,
+  type ServiceProcess,
+} from '@weft/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { processTree } from './proc';
@@ -31,10 +37,13 @@ export interface StackOptions {
 export async function startEmbedded(options: StackOptions = {}): Promise<Stack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'weft-bench-'));
   const port = await freePort();
-  // `npm start` runs `tsx services/engine/src/main.ts`; with node flags (profiling, which NODE_OPTIONS
-  // does not carry) the same entry point is run by node directly.
+  // `npm start` runs `node <SERVICE_NODE_FLAGS> --import tsx services/engine/src/main.ts`; with node
+  // flags (profiling, which NODE_OPTIONS does not carry) the same command is run directly.
   const [command, args] = options.nodeArgs
-    ? [process.execPath, [...options.nodeArgs, '--import', 'tsx', 'services/engine/src/main.ts']]
+    ? [
+        process.execPath,
+        [...SERVICE_NODE_FLAGS, ...options.nodeArgs, '--import', 'tsx', 'services/engine/src/main.ts'],
+      ]
     : ['npm', ['start', '--silent']];
   const child = spawn(command, args, {
     cwd: repoRoot,

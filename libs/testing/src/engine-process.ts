@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { freePort } from './free-port';
+import { SERVICE_NODE_FLAGS } from './service-process';
 import { waitFor } from './wait-for';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -32,7 +33,7 @@ export async function startEngineProcess(options: {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', 'services/engine/src/main.ts'],
+    [...SERVICE_NODE_FLAGS, ...(options.nodeArgs ?? []), '--import', 'tsx', 'services/engine/src/main.ts'],
     {
       cwd: repoRoot,
       env: {
