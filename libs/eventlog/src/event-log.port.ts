@@ -54,6 +54,13 @@ export interface ConsumerOptions {
    */
   readonly lingerMs?: number;
   /**
+   * Cut the linger short as soon as a record this says yes to is there to be read (say, a run's
+   * last event, which a client is waiting to see projected): batches still form under load, and
+   * the records someone waits for are not held back. Called once per record, on its headers and
+   * key (the value unparsed). Embedded log only, like `lingerMs`.
+   */
+  readonly lingerUnless?: (record: LogRecord) => boolean;
+  /**
    * Hand this consumer records as soon as they are written, before they are durable (the embedded
    * file log's fsync), and let a transactional batch's handler go on to the next batch once its
    * own records are written. Safe only for consumers whose effects are either records in the same

@@ -8,7 +8,7 @@ import {
 } from '@weft/agent-bridge';
 import { createMemoryKv } from '@weft/kv';
 import { createApp, pushedRunWatch } from '@weft/api';
-import { RUN_ENDING_EVENT_TYPES, topicNames, type Logger } from '@weft/contracts';
+import { HEADERS, RUN_ENDING_EVENT_TYPES, topicNames, type Logger } from '@weft/contracts';
 import { createProjectionWriter, startDlqRetention } from '@weft/projection-writer';
 import { createStepScheduler } from '@weft/step-scheduler';
 import { createTimerService } from '@weft/timer-service';
@@ -78,6 +78,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       // The long poll answers when a run has ended: only these events end one.
       onApplied: (events) => runWatch.applied(events.filter((e) => RUN_ENDING_EVENT_TYPES.has(e.type))),
       lingerMs: config.PROJECTION_LINGER_MS,
+      // A run's last event is projected at once: a client may be waiting for it (the long poll).
+      lingerUnless: (record) => RUN_ENDING_EVENT_TYPES.has(record.headers[HEADERS.eventType] ?? ''),
       logger: logger.child({ service: 'projection-writer' }),
     });
     await projections.start();

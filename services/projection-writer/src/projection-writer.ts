@@ -3,6 +3,7 @@ import {
   deadLetterRecord,
   type ConsumerHandle,
   type EventLog,
+  type LogRecord,
   type OutgoingRecord,
   type RecordBatch,
 } from '@weft/eventlog';
@@ -21,6 +22,8 @@ export interface ProjectionWriterOptions {
    * fewer projection transactions, each run's projection this much later. Default 0.
    */
   readonly lingerMs?: number;
+  /** Events not to hold back for the linger (see `ConsumerOptions.lingerUnless`). */
+  readonly lingerUnless?: (record: LogRecord) => boolean;
   /** Called after each batch is committed with the events applied (push notifications, metrics). */
   readonly onApplied?: (events: readonly RunEvent[]) => void;
 }
@@ -68,6 +71,7 @@ export function createProjectionWriter(options: ProjectionWriterOptions): Projec
           deadLetterTopic: topics.deadLetters,
           maxBatchSize: 500,
           ...(options.lingerMs ? { lingerMs: options.lingerMs } : {}),
+          ...(options.lingerUnless ? { lingerUnless: options.lingerUnless } : {}),
         },
         onBatch,
       );

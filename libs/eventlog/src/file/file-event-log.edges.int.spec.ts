@@ -246,6 +246,32 @@ describe('file event log, beyond the contract', () => {
     expect(seen.map((r) => r.offset)).toEqual(offsets(50));
   });
 
+  it('lingerUnless: a lingering consumer reads at once when a record it says yes to is there', async () => {
+    const log = await open();
+    const batches: string[][] = [];
+    const handle = await log.consume(
+      {
+        groupId: 'lingering',
+        topics: ['stream'],
+        lingerMs: 60_000,
+        lingerUnless: (r) => r.headers['urgent'] === 'yes',
+      },
+      async (b) => void batches.push(b.records.map((r) => r.value)),
+    );
+    try {
+      await log.produce(stream(['a', 'b']));
+      // Held back by the (minute-long) linger; durable records reach it after the fsync, so give
+      // that time before the next record.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(batches).toEqual([]);
+      await log.produce([{ topic: 'stream', key: 'k', value: 'c', headers: { urgent: 'yes' } }]);
+      await waitFor(() => batches.length > 0, { message: 'the urgent record cut the linger short' });
+      expect(batches).toEqual([['a', 'b', 'c']]);
+    } finally {
+      await handle.stop();
+    }
+  });
+
   it('refuses appends after close', async () => {
     const log = await open();
     await log.produce(stream(['before']));

@@ -12,6 +12,9 @@ import type {
 } from '../event-log.port';
 import { RecordTail } from './record-tail';
 
+/** How many records a lingering consumer looks at, at most, each time more arrive. */
+const LINGER_SCAN = 1_000;
+
 /** What one durable append added to the streams: each topic's next offset and the records. */
 export interface Appended {
   readonly advanced: ReadonlyMap<string, number>;
@@ -285,8 +288,7 @@ export abstract class InProcessEventLog implements EventLog {
       while (!abort.signal.aborted) {
         // Storage may answer in microtasks: without this, one record would travel the whole
         // pipeline before the next socket is read, and every batch would hold a single record.
-        if (options.lingerMs)
-          await sleep(options.lingerMs, undefined, { signal: abort.signal }).catch(() => {});
+        if (options.lingerMs) await this.#linger(options, positions, abort.signal);
         else await yieldToIo();
         const seen = options.topics.map((t) => this.#version.get(t) ?? 0);
         let delivered = false;
@@ -323,6 +325,39 @@ export abstract class InProcessEventLog implements EventLog {
     };
     this.#consumers.add(handle);
     return handle;
+  }
+
+  /**
+   * Wait `lingerMs` before a fetch, or less: once a record `lingerUnless` says yes to is visible
+   * (each record is looked at once), or when the consumer is so far behind that it reads storage
+   * (its next batch is full anyway).
+   */
+  async #linger(
+    options: ConsumerOptions,
+    positions: ReadonlyMap<string, number>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const urgent = options.lingerUnless;
+    if (!urgent) {
+      await sleep(options.lingerMs, undefined, { signal }).catch(() => {});
+      return;
+    }
+    const deadline = performance.now() + options.lingerMs!;
+    const scanned = new Map(positions);
+    for (;;) {
+      const seen = options.topics.map((t) => this.#version.get(t) ?? 0);
+      for (const topic of options.topics) {
+        const from = scanned.get(topic)!;
+        const visible = this.#visible(topic, from, options.beforeDurable ?? false);
+        if (visible === 0) continue;
+        const records = this.#fromTail(topic, from, Math.min(visible ?? LINGER_SCAN, LINGER_SCAN));
+        if (records === undefined || records.some(urgent)) return;
+        if (records.length > 0) scanned.set(topic, records[records.length - 1]!.offset + 1);
+      }
+      const left = deadline - performance.now();
+      if (left <= 0 || signal.aborted) return;
+      await this.#idle(options.topics, seen, signal, left);
+    }
   }
 
   async #fetch(topic: string, from: number, limit: number): Promise<LogRecord[]> {
