@@ -81,7 +81,7 @@ async function waitOn(
   timeoutMs = LONG,
 ) {
   const before = reads;
-  const waiting = watch.changed(runId, seenSeq, timeoutMs);
+  const waiting = watch.changed(runId, seenSeq, timeoutMs).then((w) => w.why);
   await waitFor(() => reads > before);
   return { waiting };
 }
@@ -174,7 +174,7 @@ describe('notifiedRunWatch without notices', () => {
     try {
       const runId = randomUUID();
       await insertRun(runId, 'COMPLETED', 2);
-      expect(await watch.changed(runId, 1, LONG)).toBe('advanced');
+      expect(await watch.changed(runId, 1, LONG)).toEqual({ why: 'advanced' });
     } finally {
       await watch.close();
     }
@@ -219,9 +219,9 @@ describe('notifiedRunWatch without notices', () => {
     await watch.close();
     await watch.close();
     expect(await Promise.all([a, b, watch.changed(randomUUID(), 0, LONG)])).toEqual([
-      'closed',
-      'closed',
-      'closed',
+      { why: 'closed' },
+      { why: 'closed' },
+      { why: 'closed' },
     ]);
   });
 });

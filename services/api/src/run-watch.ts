@@ -1,10 +1,16 @@
 import type { Logger } from '@weft/contracts';
-import { parseRunStatusPayload, RUN_STATUS_CHANNEL, type Database } from '@weft/store';
+import { parseRunStatusPayload, RUN_STATUS_CHANNEL, type Database, type Run } from '@weft/store';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 
 /** Why a wait ended: the run moved on, the time was up, or the watch closed. */
 export type RunWatchWake = 'advanced' | 'timeout' | 'closed';
+
+/** How a wait ended, and the run's row when the watch was handed it (else the caller reads it). */
+export interface RunWake {
+  readonly why: RunWatchWake;
+  readonly row?: Run;
+}
 
 /**
  * How `GET /runs/:id?wait_ms=…` learns that a run's projection moved on, so a client waiting for a
@@ -14,27 +20,35 @@ export type RunWatchWake = 'advanced' | 'timeout' | 'closed';
  * when woken.
  */
 export interface RunWatch {
-  changed(runId: string, seenSeq: number, timeoutMs: number): Promise<RunWatchWake>;
+  changed(runId: string, seenSeq: number, timeoutMs: number): Promise<RunWake>;
+  /**
+   * This process has just asked for the run to start, under a fresh id: it has not ended (the
+   * watch has not seen it end), so a long poll on it may wait without reading it first. Optional:
+   * only a watch fed by this process's own projection can tell.
+   */
+  starting?(runId: string): void;
+  /** Whether the run was `starting` and the watch has not seen it end since. */
+  isStarting?(runId: string): boolean;
 }
 
 interface Waiter {
   readonly seenSeq: number;
-  readonly wake: (why: RunWatchWake) => void;
+  readonly wake: (why: RunWatchWake, row?: Run) => void;
 }
 
 class Waiters {
   readonly byRun = new Map<string, Set<Waiter>>();
 
-  wait(runId: string, seenSeq: number, timeoutMs: number): Promise<RunWatchWake> {
+  wait(runId: string, seenSeq: number, timeoutMs: number): Promise<RunWake> {
     return new Promise((resolve) => {
       const waiter: Waiter = {
         seenSeq,
-        wake: (why) => {
+        wake: (why, row) => {
           clearTimeout(timer);
           const set = this.byRun.get(runId);
           set?.delete(waiter);
           if (set?.size === 0) this.byRun.delete(runId);
-          resolve(why);
+          resolve(row === undefined ? { why } : { why, row });
         },
       };
       const timer = setTimeout(() => waiter.wake('timeout'), Math.max(0, timeoutMs));
@@ -44,9 +58,9 @@ class Waiters {
     });
   }
 
-  advanced(runId: string, seq: number): void {
+  advanced(runId: string, seq: number, row?: Run): void {
     for (const waiter of [...(this.byRun.get(runId) ?? [])])
-      if (seq > waiter.seenSeq) waiter.wake('advanced');
+      if (seq > waiter.seenSeq) waiter.wake('advanced', row);
   }
 
   wakeAll(why: RunWatchWake): void {
@@ -54,19 +68,32 @@ class Waiters {
   }
 }
 
+/** How many started runs a pushed watch remembers, at most (the oldest are forgotten first). */
+export const MAX_STARTING_RUNS = 100_000;
+
 /**
- * Fed by the projection writer of the same process (embedded engine): `applied` is its `onApplied`
- * callback, called after each batch commits.
+ * Fed by the projection writer of the same process (embedded engine): `ended` is its
+ * `onRunsEnded` callback, called after each batch commits with the rows of the runs it ended.
+ * Waiters are handed those rows, so answering them takes no read. Runs this process started are
+ * remembered until they end (at most `maxStarting`; a forgotten one is read first, as any other).
  */
-export function pushedRunWatch(): RunWatch & {
-  applied(events: readonly { run_id: string; seq: number }[]): void;
+export function pushedRunWatch(maxStarting = MAX_STARTING_RUNS): Required<RunWatch> & {
+  ended(rows: readonly Run[]): void;
 } {
   const waiters = new Waiters();
+  const starting = new Set<string>();
   return {
     changed: (runId, seenSeq, timeoutMs) => waiters.wait(runId, seenSeq, timeoutMs),
-    applied(events) {
-      if (waiters.byRun.size === 0) return;
-      for (const event of events) waiters.advanced(event.run_id, event.seq);
+    starting(runId) {
+      if (starting.size >= maxStarting) starting.delete(starting.values().next().value!);
+      starting.add(runId);
+    },
+    isStarting: (runId) => starting.has(runId),
+    ended(rows) {
+      for (const row of rows) {
+        starting.delete(row.run_id);
+        waiters.advanced(row.run_id, Number(row.last_seq), row);
+      }
     },
   };
 }

@@ -75,8 +75,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       log,
       topics,
       db: store.db,
-      // The long poll answers when a run has ended: only these events end one.
-      onApplied: (events) => runWatch.applied(events.filter((e) => RUN_ENDING_EVENT_TYPES.has(e.type))),
+      // The long poll answers when a run has ended, with the row the projection read.
+      onRunsEnded: (runs) => runWatch.ended(runs),
       lingerMs: config.PROJECTION_LINGER_MS,
       // A run's last event is projected at once: a client may be waiting for it (the long poll).
       lingerUnless: (record) => RUN_ENDING_EVENT_TYPES.has(record.headers[HEADERS.eventType] ?? ''),

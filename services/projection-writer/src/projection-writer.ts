@@ -1,4 +1,11 @@
-import { decodeEvent, silentLogger, type Logger, type RunEvent, type Topics } from '@weft/contracts';
+import {
+  decodeEvent,
+  RUN_ENDING_EVENT_TYPES,
+  silentLogger,
+  type Logger,
+  type RunEvent,
+  type Topics,
+} from '@weft/contracts';
 import {
   deadLetterRecord,
   type ConsumerHandle,
@@ -7,7 +14,7 @@ import {
   type OutgoingRecord,
   type RecordBatch,
 } from '@weft/eventlog';
-import type { Database } from '@weft/store';
+import { getRunsById, type Database, type Run } from '@weft/store';
 import type { Kysely } from 'kysely';
 import { projectBatch } from './batch-projection';
 
@@ -26,6 +33,11 @@ export interface ProjectionWriterOptions {
   readonly lingerUnless?: (record: LogRecord) => boolean;
   /** Called after each batch is committed with the events applied (push notifications, metrics). */
   readonly onApplied?: (events: readonly RunEvent[]) => void;
+  /**
+   * Called after each batch is committed with the rows of the runs it ended, read in its
+   * transaction (one statement per batch): clients waiting for those runs are answered with them.
+   */
+  readonly onRunsEnded?: (runs: readonly Run[]) => void;
 }
 
 export interface ProjectionWriter {
@@ -58,8 +70,16 @@ export function createProjectionWriter(options: ProjectionWriterOptions): Projec
       await log.produce(rejected);
     }
     // The batch's event rows, then the effects of those new, set-based: a handful of statements.
-    const applied = await db.transaction().execute((trx) => projectBatch(trx, events));
+    const { applied, ended } = await db.transaction().execute(async (trx) => {
+      const applied = await projectBatch(trx, events);
+      if (!options.onRunsEnded) return { applied, ended: [] };
+      const endedIds = new Set(
+        applied.filter((e) => RUN_ENDING_EVENT_TYPES.has(e.type)).map((e) => e.run_id),
+      );
+      return { applied, ended: await getRunsById(trx, [...endedIds]) };
+    });
     if (applied.length > 0) options.onApplied?.(applied);
+    if (ended.length > 0) options.onRunsEnded?.(ended);
   }
 
   return {

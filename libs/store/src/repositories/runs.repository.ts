@@ -19,6 +19,13 @@ export async function getRun(db: Executor, runId: string): Promise<Run | undefin
   return db.selectFrom('workflow_runs').selectAll().where('run_id', '=', runId).executeTakeFirst();
 }
 
+/** The runs of these ids that exist, in no particular order. */
+export async function getRunsById(db: Executor, runIds: readonly string[]): Promise<Run[]> {
+  const ids = runIds.filter(isUuid);
+  if (ids.length === 0) return [];
+  return db.selectFrom('workflow_runs').selectAll().where('run_id', 'in', ids).execute();
+}
+
 /** Runs newest first (`created_at desc, run_id desc`). */
 export async function listRuns(db: Executor, filter: RunFilter): Promise<Page<Run>> {
   const limit = checkLimit(filter.limit);

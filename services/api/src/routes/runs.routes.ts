@@ -104,6 +104,9 @@ export function runsRoutes(deps: ApiDeps): Hono {
     const prepared = await prepareStartRun(deps, { ...body, workflow_id: c.req.param('id') });
     if (!prepared.ok) throw prepared.error;
     const command = prepared.value;
+    // A fresh id is a new run (a repeated idempotency key may name one that has ended). Told before
+    // the append, so the watch cannot see the run end before it knows it started.
+    if (body.idempotency_key === undefined) deps.runWatch?.starting?.(command.run_id);
     await deps.log.produce([startRunRecord(command, deps.topics)]);
     c.header('Location', `/api/v1/runs/${command.run_id}`);
     return c.json(
@@ -121,13 +124,16 @@ export function runsRoutes(deps: ApiDeps): Hono {
   app.get('/runs/:id', async (c) => {
     const runId = runIdParam(c.req.param('id'));
     const { wait_ms: waitMs } = parseWith(RunGetQuerySchema, c.req.query(), 'query');
-    let row = await getRun(deps.db, runId);
+    const watch = deps.runWatch;
     // Long poll: with `wait_ms`, answer once the run has ended (or is still not there) when the
-    // time is up, so a client waiting for the end makes one request instead of many.
+    // time is up, so a client waiting for the end makes one request instead of many. A run this
+    // process has just started and not seen end is not read first (it has not ended), and a watch
+    // that hands over the ended run's row saves the read after the wait.
+    let row = waitMs > 0 && watch?.isStarting?.(runId) ? undefined : await getRun(deps.db, runId);
     const deadline = Date.now() + waitMs;
-    while (deps.runWatch && !(row && ENDED.has(row.status)) && Date.now() < deadline) {
-      await deps.runWatch.changed(runId, row ? Number(row.last_seq) : 0, deadline - Date.now());
-      row = await getRun(deps.db, runId);
+    while (watch && !(row && ENDED.has(row.status)) && Date.now() < deadline) {
+      const woke = await watch.changed(runId, row ? Number(row.last_seq) : 0, deadline - Date.now());
+      row = woke.row ?? (await getRun(deps.db, runId));
     }
     if (!row) throw notFound(`run '${c.req.param('id')}'`);
     return c.json(runResource(row));

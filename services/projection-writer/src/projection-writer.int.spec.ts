@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunEventSchema, topicNames, type RunEvent } from '@weft/contracts';
+import { eventHeaders, openFileEventLog, type EventLog } from '@weft/eventlog';
+import { migrateToLatest, openPgliteStore, type Run, type Store } from '@weft/store';
+import { waitFor } from '@weft/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createProjectionWriter } from './projection-writer';
+
+const topics = topicNames('t.');
+let dir: string;
+let store: Store;
+let log: EventLog;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'weft-projection-writer-'));
+  store = await openPgliteStore();
+  await migrateToLatest(store.db);
+  log = await openFileEventLog({ dir, compactedTopics: [topics.runState] });
+});
+afterEach(async () => {
+  await log.close();
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** One run's events, numbered as the scheduler numbers them. */
+function runEvents(runId: string, ending: boolean): RunEvent[] {
+  const at = '2026-01-01T00:00:00.000Z';
+  const raw = [
+    {
+      type: 'RunStarted',
+      data: {
+        workflow_id: 'w',
+        version: 1,
+        definition: {},
+        input: { n: 1 },
+        root_run_id: runId,
+        nesting_level: 0,
+        chain_sequence: 0,
+        requested_at: at,
+      },
+    },
+    {
+      type: 'StepScheduled',
+      step_path: 'a',
+      data: {
+        step_id: 'a',
+        step_type: 'agent',
+        attempt: 1,
+        invocation_id: `${runId}/a#1`,
+        agent_name: 'echo',
+        input: { n: 1 },
+      },
+    },
+    ...(ending
+      ? [
+          { type: 'StepCompleted', step_path: 'a', data: { step_id: 'a', attempt: 1, output: { n: 2 } } },
+          { type: 'RunCompleted', data: { output: { n: 2 } } },
+        ]
+      : []),
+  ];
+  return raw.map((e, i) => RunEventSchema.parse({ ...e, run_id: runId, seq: i + 1, recorded_at: at }));
+}
+
+describe('projection writer', () => {
+  it('hands over the rows of the runs a batch ended, as committed, and only those', async () => {
+    const ended: Run[][] = [];
+    const writer = createProjectionWriter({
+      log,
+      topics,
+      db: store.db,
+      onRunsEnded: (runs) => ended.push([...runs]),
+    });
+    const [finishing, running] = [randomUUID(), randomUUID()];
+    await log.produce(
+      [...runEvents(finishing, true), ...runEvents(running, false)].map((event) => ({
+        topic: topics.events,
+        key: event.run_id,
+        value: JSON.stringify(event),
+        headers: eventHeaders(event),
+      })),
+    );
+    await writer.start();
+    try {
+      await waitFor(() => ended.length > 0, { message: 'the ended run was handed over' });
+      expect(ended).toEqual([
+        [expect.objectContaining({ run_id: finishing, status: 'COMPLETED', output: { n: 2 }, last_seq: 4 })],
+      ]);
+    } finally {
+      await writer.stop();
+    }
+  });
+});
