@@ -5,6 +5,7 @@ import { loadApiConfig } from '../services/api/src/config';
 import { loadProjectionWriterConfig } from '../services/projection-writer/src/config';
 import { loadStepSchedulerConfig } from '../services/step-scheduler/src/config';
 import { loadTimerServiceConfig } from '../services/timer-service/src/config';
+import { SERVICE_NODE_FLAGS } from '../libs/testing/src/service-process';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
@@ -72,7 +73,9 @@ describe('docker-compose.yml', () => {
     for (const name of distributed) {
       const service = services[name]!;
       expect(service.command).toEqual(['npm', 'run', `start:${name}`]);
-      expect(scripts[`start:${name}`], name).toBe(`tsx services/${name}/src/main.ts`);
+      expect(scripts[`start:${name}`], name).toBe(
+        ['node', ...SERVICE_NODE_FLAGS, '--import tsx', `services/${name}/src/main.ts`].join(' '),
+      );
       const env = Object.fromEntries(
         Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v)]),
       );
