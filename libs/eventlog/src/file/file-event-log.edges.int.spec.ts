@@ -267,6 +267,13 @@ describe('file event log, beyond the contract', () => {
       await log.produce([{ topic: 'stream', key: 'k', value: 'c', headers: { urgent: 'yes' } }]);
       await waitFor(() => batches.length > 0, { message: 'the urgent record cut the linger short' });
       expect(batches).toEqual([['a', 'b', 'c']]);
+      // Behind more records than a lingering consumer looks at in one go.
+      await log.produce([
+        ...stream(Array.from({ length: 1_500 }, (_, i) => `x${i}`)),
+        { topic: 'stream', key: 'k', value: 'last', headers: { urgent: 'yes' } },
+      ]);
+      await waitFor(() => batches.flat().length === 1_504, { message: 'all 1,501 more records' });
+      expect(batches.flat().at(-1)).toBe('last');
     } finally {
       await handle.stop();
     }

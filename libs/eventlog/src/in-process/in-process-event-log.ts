@@ -347,12 +347,16 @@ export abstract class InProcessEventLog implements EventLog {
     for (;;) {
       const seen = options.topics.map((t) => this.#version.get(t) ?? 0);
       for (const topic of options.topics) {
-        const from = scanned.get(topic)!;
-        const visible = this.#visible(topic, from, options.beforeDurable ?? false);
-        if (visible === 0) continue;
-        const records = this.#fromTail(topic, from, Math.min(visible ?? LINGER_SCAN, LINGER_SCAN));
-        if (records === undefined || records.some(urgent)) return;
-        if (records.length > 0) scanned.set(topic, records[records.length - 1]!.offset + 1);
+        for (;;) {
+          const from = scanned.get(topic)!;
+          const visible = this.#visible(topic, from, options.beforeDurable ?? false);
+          if (visible === 0) break;
+          const records = this.#fromTail(topic, from, Math.min(visible ?? LINGER_SCAN, LINGER_SCAN));
+          if (records === undefined || records.some(urgent)) return;
+          if (records.length === 0) break;
+          scanned.set(topic, records[records.length - 1]!.offset + 1);
+          if (records.length < LINGER_SCAN) break;
+        }
       }
       const left = deadline - performance.now();
       if (left <= 0 || signal.aborted) return;
