@@ -31,8 +31,6 @@ export interface ProjectionWriterOptions {
   readonly lingerMs?: number;
   /** Events not to hold back for the linger (see `ConsumerOptions.lingerUnless`). */
   readonly lingerUnless?: (record: LogRecord) => boolean;
-  /** Called after each batch is committed with the events applied (push notifications, metrics). */
-  readonly onApplied?: (events: readonly RunEvent[]) => void;
   /**
    * Called after each batch is committed with the rows of the runs it ended, read in its
    * transaction (one statement per batch): clients waiting for those runs are answered with them.
@@ -70,15 +68,14 @@ export function createProjectionWriter(options: ProjectionWriterOptions): Projec
       await log.produce(rejected);
     }
     // The batch's event rows, then the effects of those new, set-based: a handful of statements.
-    const { applied, ended } = await db.transaction().execute(async (trx) => {
+    const ended = await db.transaction().execute(async (trx) => {
       const applied = await projectBatch(trx, events);
-      if (!options.onRunsEnded) return { applied, ended: [] };
+      if (!options.onRunsEnded) return [];
       const endedIds = new Set(
         applied.filter((e) => RUN_ENDING_EVENT_TYPES.has(e.type)).map((e) => e.run_id),
       );
-      return { applied, ended: await getRunsById(trx, [...endedIds]) };
+      return getRunsById(trx, [...endedIds]);
     });
-    if (applied.length > 0) options.onApplied?.(applied);
     if (ended.length > 0) options.onRunsEnded?.(ended);
   }
 
