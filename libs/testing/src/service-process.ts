@@ -33,16 +33,17 @@ export interface ServiceProcessOptions {
 }
 
 /**
- * The node flags of every service's start script in package.json (a spec keeps them the same). A
- * young generation of 64 MiB semi-spaces, four times Node's default: the services allocate short-lived
- * records, events and requests at a high rate, and scavenging less often costs less CPU per step.
+ * The node flags of every service's start script in package.json (a spec keeps them the same): a
+ * young generation of 64 MiB semi-spaces, four times Node's default. The services allocate
+ * short-lived records, events and requests at a high rate; scavenging less often costs less CPU.
  */
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
 /**
  * Start one distributed service as its own process, as `npm run start:<service>` does
- * (`node --max-semi-space-size=64 --import tsx services/<service>/src/main.ts`), and resolve when it logs `service ready`.
- * A process that exits or does not become ready in time is killed and its output thrown.
+ * (`node <SERVICE_NODE_FLAGS> --import tsx services/<service>/src/main.ts`), and resolve when it
+ * logs `service ready`. A process that exits or does not become ready in time is killed and its
+ * output thrown.
  */
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
   const child: ChildProcess = spawn(
