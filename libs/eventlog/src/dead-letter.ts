@@ -31,3 +31,8 @@ export function eventHeaders(event: {
 }): Record<string, string> {
   return { ...jsonHeaders(event.run_id), [HEADERS.eventType]: event.type };
 }
+
+/** The type an event record's header names (`eventHeaders`), if it has one; its body is not read. */
+export function eventTypeOf(record: Pick<LogRecord, 'headers'>): string | undefined {
+  return record.headers[HEADERS.eventType];
+}

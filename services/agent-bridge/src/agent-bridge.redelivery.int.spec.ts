@@ -151,3 +151,30 @@ describe('agent bridge: redelivered records and failed appends', () => {
     expect(agent.calls('work').filter((c) => c.id === invocations[0])).toHaveLength(1);
   });
 });
+
+describe('agent bridge: events it does not act on', () => {
+  it('skips, unread, an event whose event_type header names another type; parks one it cannot read', async () => {
+    await startBridge(log);
+    await log.produce([
+      // Not even parsed: its header says it is not a StepScheduled.
+      { topic: topics.events, key: run, value: '{', headers: { event_type: 'StepStarted' } },
+      // No header: parsed, found not to be JSON, parked.
+      { topic: topics.events, key: run, value: '{' },
+    ]);
+    const invocations = await scheduleSteps(0, 1);
+    expect(await reportedInvocations(1)).toEqual(invocations);
+    const parked: LogRecord[] = [];
+    const handle = await log.consume(
+      { groupId: `dead-${randomUUID()}`, topics: [topics.deadLetters] },
+      async (b) => void parked.push(...b.records),
+    );
+    try {
+      await waitFor(() => parked.length >= 1, { message: 'the unreadable event was parked' });
+      // Give a second dead letter the time to arrive, if the bridge wrongly made one.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await handle.stop();
+    }
+    expect(parked.map((r) => [r.value, r.headers['event_type']])).toEqual([['{', undefined]]);
+  });
+});

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   decodeEventOfTypes,
-  HEADERS,
   silentLogger,
   type EventOf,
   type Logger,
@@ -10,6 +9,7 @@ import {
 } from '@weft/contracts';
 import {
   deadLetterRecord,
+  eventTypeOf,
   jsonHeaders,
   OffsetTracker,
   type BatchContext,
@@ -244,11 +244,7 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
       if (draining) return;
       tracker.begin(record.offset);
       // Only StepScheduled is checked against the schema; other events are skipped unread.
-      const decoded = decodeEventOfTypes(
-        record.value,
-        AGENT_BRIDGE_EVENTS,
-        record.headers[HEADERS.eventType],
-      );
+      const decoded = decodeEventOfTypes(record.value, AGENT_BRIDGE_EVENTS, eventTypeOf(record));
       if (decoded && !decoded.ok) {
         await log.produce([deadLetterRecord(record, decoded.error.message, topics.deadLetters)]);
         done(record.offset);

@@ -17,7 +17,7 @@ export interface RunWake {
  * run to end is answered when it ends instead of polling. `changed` resolves once the watch sees the
  * run's projected `last_seq` above `seenSeq`, or when `timeoutMs` has passed (whichever is first).
  * A watch may see only some of the steps (e.g. only status changes); the caller reads the run again
- * when woken.
+ * when woken, unless the watch handed it the run's row.
  */
 export interface RunWatch {
   changed(runId: string, seenSeq: number, timeoutMs: number): Promise<RunWake>;

@@ -6,9 +6,10 @@ import {
   storeAgentDirectory,
   storeCircuitTransitions,
 } from '@weft/agent-bridge';
+import { eventTypeOf } from '@weft/eventlog';
 import { createMemoryKv } from '@weft/kv';
 import { createApp, pushedRunWatch } from '@weft/api';
-import { HEADERS, RUN_ENDING_EVENT_TYPES, topicNames, type Logger } from '@weft/contracts';
+import { RUN_ENDING_EVENT_TYPES, topicNames, type Logger } from '@weft/contracts';
 import { createProjectionWriter, startDlqRetention } from '@weft/projection-writer';
 import { createStepScheduler } from '@weft/step-scheduler';
 import { createTimerService } from '@weft/timer-service';
@@ -79,7 +80,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       onRunsEnded: (runs) => runWatch.ended(runs),
       lingerMs: config.PROJECTION_LINGER_MS,
       // A run's last event is projected at once: a client may be waiting for it (the long poll).
-      lingerUnless: (record) => RUN_ENDING_EVENT_TYPES.has(record.headers[HEADERS.eventType] ?? ''),
+      lingerUnless: (record) => RUN_ENDING_EVENT_TYPES.has(eventTypeOf(record) ?? ''),
       logger: logger.child({ service: 'projection-writer' }),
     });
     await projections.start();

@@ -1,5 +1,5 @@
-import { decodeEventOfTypes, HEADERS } from '@weft/contracts';
-import { deadLetterRecord, type LogRecord, type OutgoingRecord } from '@weft/eventlog';
+import { decodeEventOfTypes } from '@weft/contracts';
+import { deadLetterRecord, eventTypeOf, type LogRecord, type OutgoingRecord } from '@weft/eventlog';
 import type { NewTimer, TimerKey } from '@weft/store';
 
 const TIMER_EVENTS: ReadonlySet<string> = new Set(['TimerRequested', 'TimerCancelled']);
@@ -28,7 +28,7 @@ export function timerChangesOf(
   for (const record of records) {
     // Most events are not about timers: only timer events get the full schema check (the
     // projection writer checks every event, and parks those it cannot apply).
-    const decoded = decodeEventOfTypes(record.value, TIMER_EVENTS, record.headers[HEADERS.eventType]);
+    const decoded = decodeEventOfTypes(record.value, TIMER_EVENTS, eventTypeOf(record));
     if (decoded === undefined) continue;
     if (!decoded.ok) {
       rejected.push(deadLetterRecord(record, decoded.error.message, deadLetterTopic));
