@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { topicNames, type RunEvent, type Topics } from '@weft/contracts';
+import { silentLogger, topicNames, type RunEvent, type Topics } from '@weft/contracts';
 import { openEmbeddedEventLog, type EventLog, type LogRecord } from '@weft/eventlog';
 import { createMemoryKv, openRedisKv } from '@weft/kv';
 import { CircuitStateChangedSchema, type CircuitBreaker } from '@weft/resilience';
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished }
 import { createAgentBridge, type AgentBridge } from './agent-bridge';
 import type { AgentEndpoint } from './agent-directory';
 import { createKvCircuitBreaker } from './circuit-breaker';
+import { createCircuitGuard } from './circuit-guard';
 import { storeCircuitBreakerConfigs } from './store-circuit-configs';
 import { storeCircuitTransitions } from './store-circuit-transitions';
 
@@ -103,6 +104,25 @@ async function read(topic: string, count: number): Promise<LogRecord[]> {
     await handle.stop();
   }
   return seen;
+}
+
+/** A real breaker whose calls are counted. */
+function counted(breaker: CircuitBreaker): CircuitBreaker & { acquired: number; recorded: number } {
+  const c = {
+    acquired: 0,
+    recorded: 0,
+    acquire: (agent: string) => {
+      c.acquired++;
+      return breaker.acquire(agent);
+    },
+    record: (agent: string, success: boolean) => {
+      c.recorded++;
+      return breaker.record(agent, success);
+    },
+    state: (agent: string) => breaker.state(agent),
+    reset: (agent: string) => breaker.reset(agent),
+  };
+  return c;
 }
 
 const errorKinds = (records: readonly LogRecord[]) =>
@@ -196,5 +216,116 @@ describe('agent bridge with a circuit breaker', () => {
     const breaker = createKvCircuitBreaker({ kv: createMemoryKv(), configFor });
     expect((await breaker.record(`strict-${testNumber}`, false)).state).toBe('OPEN');
     expect((await breaker.record(`broken-${testNumber}`, false)).state).toBe('CLOSED');
+  });
+});
+
+describe('trusting a CLOSED circuit after a recorded success (AGENT_CIRCUIT_TRUST_MS)', () => {
+  const ok = { ok: true as const, durationMs: 1, result: {} };
+  const failed = { ok: false as const, durationMs: 1, error: { kind: 'http_503', message: '503' } };
+
+  function guards(kvBreaker: CircuitBreaker, trustMs = 250) {
+    let clock = 0;
+    const make = () =>
+      createCircuitGuard({
+        breaker: kvBreaker,
+        log,
+        topics,
+        logger: silentLogger,
+        closedTrustMs: trustMs,
+        clock: () => clock,
+      });
+    return { make, advance: (ms: number) => (clock += ms) };
+  }
+
+  it('admits without asking the breaker within the trust after a success; asks again once it is over', async () => {
+    const breaker = counted(createKvCircuitBreaker({ kv: createMemoryKv() }));
+    const { make, advance } = guards(breaker);
+    const guard = make();
+    expect(await guard.admit('a')).toEqual({ call: true, counted: true });
+    expect(breaker.acquired).toBe(1);
+    await guard.settle('a', ok);
+    for (let i = 0; i < 3; i++) {
+      expect(await guard.admit('a')).toEqual({ call: true, counted: true });
+      await guard.settle('a', ok);
+      advance(200);
+    }
+    // Each success renewed the trust; every outcome was recorded.
+    expect(breaker.acquired).toBe(1);
+    expect(breaker.recorded).toBe(4);
+    advance(100);
+    await guard.admit('a');
+    expect(breaker.acquired).toBe(2);
+    // Per agent: another agent is asked.
+    await guard.admit('b');
+    expect(breaker.acquired).toBe(3);
+  });
+
+  it('a failure ends the trust at once, even while the circuit stays CLOSED', async () => {
+    const breaker = counted(
+      createKvCircuitBreaker({ kv: createMemoryKv(), defaults: { failure_threshold: 5 } }),
+    );
+    const guard = guards(breaker).make();
+    await guard.admit('a');
+    await guard.settle('a', ok);
+    await guard.admit('a');
+    expect(breaker.acquired).toBe(1);
+    await guard.settle('a', failed);
+    expect((await breaker.state('a')).state).toBe('CLOSED');
+    await guard.admit('a');
+    expect(breaker.acquired).toBe(2);
+  });
+
+  it('a circuit another instance opened stops this one at its next recorded outcome or when the trust ends', async () => {
+    const shared = createKvCircuitBreaker({ kv: createMemoryKv(), defaults: { failure_threshold: 2 } });
+    const { make, advance } = guards(shared);
+    const mine = make();
+    const other = make();
+    await mine.admit('a');
+    await mine.settle('a', ok);
+    for (let i = 0; i < 2; i++) {
+      await other.admit('a');
+      await other.settle('a', failed);
+    }
+    expect((await shared.state('a')).state).toBe('OPEN');
+    // Still trusted: the call goes ahead (at most the trust's length after the circuit opened) ...
+    expect(await mine.admit('a')).toEqual({ call: true, counted: true });
+    // ... and its outcome, recorded into the OPEN circuit, ends the trust: the next one is refused.
+    await mine.settle('a', ok);
+    expect(await mine.admit('a')).toMatchObject({ call: false, error: { kind: 'circuit_open' } });
+
+    // Without an outcome in between, the trust running out does the same.
+    const late = make();
+    await shared.reset('a');
+    await late.admit('a');
+    await late.settle('a', ok);
+    for (let i = 0; i < 2; i++) {
+      await other.admit('a');
+      await other.settle('a', failed);
+    }
+    expect(await late.admit('a')).toEqual({ call: true, counted: true });
+    advance(250);
+    expect(await late.admit('a')).toMatchObject({ call: false, error: { kind: 'circuit_open' } });
+  });
+
+  it('with a trust of 0 every call asks the breaker', async () => {
+    const breaker = counted(createKvCircuitBreaker({ kv: createMemoryKv() }));
+    const guard = guards(breaker, 0).make();
+    for (let i = 0; i < 3; i++) {
+      await guard.admit('a');
+      await guard.settle('a', ok);
+    }
+    expect(breaker.acquired).toBe(3);
+  });
+
+  it('the bridge asks the breaker once for a healthy agent and records every outcome', async () => {
+    const { agent, name, directory } = await failingAgent();
+    agent.on('execute', { kind: 'echo' });
+    const breaker = counted(createKvCircuitBreaker({ kv: createMemoryKv() }));
+    await startBridge({ agents: directory, breaker });
+    await schedule(name, 5);
+    expect(errorKinds(await read(topics.commands, 5))).toEqual(Array(5).fill(undefined));
+    expect(agent.callCount()).toBe(5);
+    await waitFor(() => breaker.recorded === 5, { timeoutMs: 5_000, message: 'five outcomes recorded' });
+    expect(breaker.acquired).toBe(1);
   });
 });

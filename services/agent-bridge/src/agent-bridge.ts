@@ -49,6 +49,11 @@ export interface AgentBridgeOptions {
    * applies). When the breaker cannot answer, calls go ahead (fail open). None: no breaker.
    */
   readonly breaker?: AgentCircuitBreaker;
+  /**
+   * How long a success recorded into an agent's CLOSED circuit admits further calls to it without
+   * asking the breaker (see `CircuitGuardOptions.closedTrustMs`; default 250 ms, 0: ask every time).
+   */
+  readonly circuitClosedTrustMs?: number;
   /** Also receives every transition appended to the agent-events topic (e.g. a table writer). */
   readonly onTransition?: CircuitTransitionSink;
   /**
@@ -111,6 +116,7 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
       topics,
       logger,
       ...(options.onTransition ? { onTransition: options.onTransition } : {}),
+      ...(options.circuitClosedTrustMs === undefined ? {} : { closedTrustMs: options.circuitClosedTrustMs }),
     });
 
   async function waitForSlot(signal: AbortSignal): Promise<void> {
@@ -119,13 +125,16 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
     }
   }
 
-  /** The JSON-RPC call, unless the agent's circuit is open; its outcome counts for the circuit. */
+  /**
+   * The JSON-RPC call, unless the agent's circuit is open. Its outcome counts for the circuit:
+   * `settled` is that report to the breaker, which runs beside the result's (it never throws).
+   */
   async function callThroughCircuit(
     agent: AgentEndpoint,
     data: EventOf<'StepScheduled'>['data'],
-  ): Promise<AgentOutcome> {
+  ): Promise<{ outcome: AgentOutcome; settled?: Promise<void> }> {
     const admission: Admission = guard ? await guard.admit(agent.name) : { call: true, counted: false };
-    if (!admission.call) return { ok: false, durationMs: 0, error: admission.error };
+    if (!admission.call) return { outcome: { ok: false, durationMs: 0, error: admission.error } };
     const outcome = await callAgent(
       {
         url: agent.url,
@@ -138,13 +147,15 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
       { signal: shutdown.signal },
     );
     // A call cut short by our own shutdown says nothing about the agent.
-    if (guard && admission.counted && !shutdown.signal.aborted) await guard.settle(agent.name, outcome);
-    return outcome;
+    if (guard && admission.counted && !shutdown.signal.aborted)
+      return { outcome, settled: guard.settle(agent.name, outcome) };
+    return { outcome };
   }
 
   async function invoke(event: EventOf<'StepScheduled'>): Promise<void> {
     const { data } = event;
     let outcome: AgentOutcome;
+    let settled: Promise<void> | undefined;
     const agent = data.agent_name === undefined ? undefined : await agents(data.agent_name);
     if (!agent) {
       outcome = {
@@ -153,7 +164,7 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
         error: { kind: 'unknown_agent', message: `agent '${data.agent_name ?? ''}' is not registered` },
       };
     } else {
-      outcome = await callThroughCircuit(agent, data);
+      ({ outcome, settled } = await callThroughCircuit(agent, data));
     }
     if (shutdown.signal.aborted) throw new Error('bridge stopping: result not reported');
     const command: ReportStepResult = {
@@ -183,7 +194,12 @@ export function createAgentBridge(options: AgentBridgeOptions): AgentBridge {
         },
       } satisfies ReportStepResult);
     }
-    await report({ topic: topics.commands, key: event.run_id, value, headers: jsonHeaders(event.run_id) });
+    // The outcome goes to the breaker and the result to the log at the same time: the result does
+    // not wait for the breaker's round trip, and the call counts as done once both are.
+    await Promise.all([
+      report({ topic: topics.commands, key: event.run_id, value, headers: jsonHeaders(event.run_id) }),
+      settled,
+    ]);
   }
 
   /**

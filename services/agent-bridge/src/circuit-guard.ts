@@ -33,6 +33,10 @@ export type Admission =
   | { readonly call: false; readonly error: AgentErrorInfo };
 
 export interface CircuitGuard {
+  /**
+   * Asks the breaker whether to call, unless this instance recorded a success into the agent's
+   * CLOSED circuit within `closedTrustMs` (then the call goes ahead, counted, without a round trip).
+   */
   admit(agent: string): Promise<Admission>;
   /** Reports a counted call's outcome. Never throws. */
   settle(agent: string, outcome: AgentOutcome): Promise<void>;
@@ -45,7 +49,20 @@ export interface CircuitGuardOptions {
   readonly topics: Pick<Topics, 'agentEvents'>;
   readonly logger: Logger;
   readonly onTransition?: CircuitTransitionSink;
+  /**
+   * How long a success this instance recorded into a CLOSED circuit lets it admit calls to that
+   * agent without asking the shared breaker (default `DEFAULT_CLOSED_TRUST_MS`; 0: ask for every
+   * call). Every recorded outcome still goes to the breaker, and its reply renews or ends the
+   * trust: a failure, or a reply that is not CLOSED, ends it at once. So another instance opening
+   * the circuit stops this one's calls within this time, or at its next recorded outcome if sooner.
+   */
+  readonly closedTrustMs?: number;
+  /** Monotonic milliseconds, for the trust. Default `performance.now`. */
+  readonly clock?: () => number;
 }
+
+/** See `CircuitGuardOptions.closedTrustMs`. */
+export const DEFAULT_CLOSED_TRUST_MS = 250;
 
 /**
  * The breaker as the bridge uses it (SPEC F5). It never fails a call for its own sake: when the
@@ -57,6 +74,10 @@ export interface CircuitGuardOptions {
 export function createCircuitGuard(options: CircuitGuardOptions): CircuitGuard {
   const { breaker, log, topics, logger } = options;
   const stats = { failOpen: 0, rejected: 0, transitions: 0, unpublished: 0 };
+  const trustMs = options.closedTrustMs ?? DEFAULT_CLOSED_TRUST_MS;
+  const clock = options.clock ?? (() => performance.now());
+  /** Agent → until when its circuit is taken as CLOSED without asking (see `closedTrustMs`). */
+  const trustedUntil = new Map<string, number>();
   let down = false;
 
   function failedOpen(error: unknown, agent: string, operation: string): void {
@@ -94,6 +115,11 @@ export function createCircuitGuard(options: CircuitGuardOptions): CircuitGuard {
 
   return {
     async admit(agent) {
+      const until = trustedUntil.get(agent);
+      if (until !== undefined) {
+        if (clock() < until) return { call: true, counted: true };
+        trustedUntil.delete(agent);
+      }
       let permit;
       try {
         permit = await breaker.acquire(agent);
@@ -118,9 +144,12 @@ export function createCircuitGuard(options: CircuitGuardOptions): CircuitGuard {
         change = await breaker.record(agent, success);
         reachable();
       } catch (error) {
+        trustedUntil.delete(agent);
         failedOpen(error, agent, 'record');
         return;
       }
+      if (success && change.state === 'CLOSED' && trustMs > 0) trustedUntil.set(agent, clock() + trustMs);
+      else trustedUntil.delete(agent);
       await publish(agent, change.transition);
     },
     get stats() {

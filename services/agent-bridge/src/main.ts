@@ -30,6 +30,7 @@ await runService({
       topics,
       agents: storeAgentDirectory(store.db, config.AGENT_DIRECTORY_TTL_MS),
       breaker: registryCircuitBreaker(kv, store.db),
+      circuitClosedTrustMs: config.AGENT_CIRCUIT_TRUST_MS,
       onTransition: storeCircuitTransitions(store.db),
       maxInFlight: config.AGENT_MAX_IN_FLIGHT,
       logger,
