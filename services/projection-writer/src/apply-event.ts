@@ -1,6 +1,6 @@
 import type { RunEvent } from '@weft/contracts';
 import { toJsonText, type Database } from '@weft/store';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { applyProjectionOp, projectionOps } from './projection-ops';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -36,26 +36,32 @@ export const eventKey = (event: { run_id: string; seq: number }) => `${event.run
 /**
  * Insert the events' rows, many per statement, skipping those already there (applied before).
  * Returns the {@link eventKey}s of the rows inserted now: those events' effects are still to apply.
+ *
+ * The rows travel as one JSON parameter (`jsonb_to_recordset`) rather than six parameters each:
+ * one string to build and hand over instead of a statement of thousands of placeholders, which
+ * Postgres parses and plans faster too (PGlite: ~25 % less for 200 rows).
  */
 export async function recordEvents(db: Db, events: readonly RunEvent[]): Promise<Set<string>> {
   const inserted = new Set<string>();
   for (let i = 0; i < events.length; i += 500) {
-    const rows = await db
-      .insertInto('run_events')
-      .values(
-        events.slice(i, i + 500).map((event) => ({
-          run_id: event.run_id,
-          seq: event.seq,
-          type: event.type,
-          step_path: event.step_path ?? null,
-          data: toJsonText(event.data),
-          recorded_at: event.recorded_at,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing())
-      .returning(['run_id', 'seq'])
-      .execute();
-    for (const row of rows) inserted.add(eventKey(row));
+    const rows = toJsonText(
+      events.slice(i, i + 500).map((event) => ({
+        run_id: event.run_id,
+        seq: event.seq,
+        type: event.type,
+        step_path: event.step_path ?? null,
+        data: event.data,
+        recorded_at: event.recorded_at,
+      })),
+    );
+    const { rows: returned } = await sql<{ run_id: string; seq: number }>`
+      insert into run_events (run_id, seq, type, step_path, data, recorded_at)
+      select run_id, seq, type, step_path, data, recorded_at
+      from jsonb_to_recordset(cast(${rows} as jsonb))
+        as v (run_id uuid, seq integer, type text, step_path text, data jsonb, recorded_at timestamptz)
+      on conflict (run_id, seq) do nothing
+      returning run_id, seq`.execute(db);
+    for (const row of returned) inserted.add(eventKey(row));
   }
   return inserted;
 }

@@ -1,6 +1,6 @@
 import type { RunEvent } from '@weft/contracts';
 import type { Executor } from '@weft/store';
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { eventKey, recordEvents } from './apply-event';
 import {
   projectionOps,
@@ -300,31 +300,49 @@ interface UpdateRows {
 
 const cast = (value: unknown, type: string) => sql`cast(${value ?? null} as ${sql.raw(type)})`;
 
+/** Rows per `UPDATE … FROM jsonb_to_recordset(…)`. */
+const UPDATE_ROWS_PER_STATEMENT = 1_000;
+
 /**
- * Rows with different patches in one `UPDATE … FROM (VALUES …)`: each VALUES row carries a bit mask
- * of the columns it sets, and a column it does not set keeps its value.
+ * Rows with different patches in one `UPDATE … FROM jsonb_to_recordset(…)`: the rows travel as one
+ * JSON parameter (not one parameter per cell), each with a bit mask of the columns it sets, and a
+ * column it does not set keeps its value. A `jsonb` value is JSON text already: it travels as a
+ * string and is cast in the statement, so it is stored exactly as a parameter of its own would be.
  */
 async function updateRows(db: Executor, spec: UpdateRows): Promise<void> {
   if (spec.rows.length === 0) return;
   const columns = Object.keys(spec.columns).filter((column) => spec.rows.some((row) => column in row.patch));
-  const markColumns = spec.marks === true ? 2 : 0;
-  const perRow = spec.keys.length + 1 + columns.length + markColumns;
-  for (const rows of chunks(spec.rows, Math.floor(MAX_PARAMETERS / perRow))) {
-    const values = rows.map((row) => {
+  const typed = (name: string, type: string) => sql.raw(`${name} ${type === 'jsonb' ? 'text' : type}`);
+  const definition = [
+    ...spec.keys.map(([name, type]) => typed(name, type)),
+    typed('mask_', 'integer'),
+    ...columns.map((column) => typed(column, spec.columns[column]!)),
+    ...(spec.marks === true ? [typed('mark_seq_', 'integer'), typed('mark_at_', 'timestamptz')] : []),
+  ];
+  for (const rows of chunks(spec.rows, UPDATE_ROWS_PER_STATEMENT)) {
+    const records = rows.map((row) => {
+      const record: Record<string, unknown> = {};
+      spec.keys.forEach(([name], i) => (record[name] = row.key[i] ?? null));
       let mask = 0;
-      const cells: RawBuilder<unknown>[] = spec.keys.map(([, type], i) => cast(row.key[i], type));
       columns.forEach((column, bit) => {
-        if (column in row.patch) mask |= 1 << bit;
-        cells.push(cast(row.patch[column], spec.columns[column]!));
+        if (!(column in row.patch)) return;
+        mask |= 1 << bit;
+        record[column] = row.patch[column] ?? null;
       });
-      cells.splice(spec.keys.length, 0, cast(mask, 'integer'));
-      if (spec.marks === true) cells.push(cast(row.mark?.seq, 'integer'), cast(row.mark?.at, 'timestamptz'));
-      return sql`(${sql.join(cells)})`;
+      record['mask_'] = mask;
+      if (spec.marks === true) {
+        record['mark_seq_'] = row.mark?.seq ?? null;
+        record['mark_at_'] = row.mark?.at ?? null;
+      }
+      return record;
     });
-    const sets = columns.map(
-      (column, bit) =>
-        sql`${sql.ref(column)} = case when (v.mask_ & ${sql.lit(1 << bit)}) <> 0 then ${sql.ref(`v.${column}`)} else ${sql.ref(`t.${column}`)} end`,
-    );
+    const sets = columns.map((column, bit) => {
+      const value =
+        spec.columns[column] === 'jsonb'
+          ? sql`cast(${sql.ref(`v.${column}`)} as jsonb)`
+          : sql.ref(`v.${column}`);
+      return sql`${sql.ref(column)} = case when (v.mask_ & ${sql.lit(1 << bit)}) <> 0 then ${value} else ${sql.ref(`t.${column}`)} end`;
+    });
     if (spec.marks === true) {
       sets.push(
         sql`last_seq = case when t.last_seq < v.mark_seq_ then v.mark_seq_ else t.last_seq end`,
@@ -332,16 +350,10 @@ async function updateRows(db: Executor, spec: UpdateRows): Promise<void> {
       );
     }
     if (sets.length === 0) return;
-    const names = [
-      ...spec.keys.map(([name]) => name),
-      'mask_',
-      ...columns,
-      ...(spec.marks === true ? ['mark_seq_', 'mark_at_'] : []),
-    ];
     const match = spec.keys.map(([name]) => sql`${sql.ref(`t.${name}`)} = ${sql.ref(`v.${name}`)}`);
     await sql`
       update ${sql.table(spec.table)} as t set ${sql.join(sets)}
-      from (values ${sql.join(values)}) as v (${sql.join(names.map((name) => sql.ref(name)))})
+      from jsonb_to_recordset(cast(${JSON.stringify(records)} as jsonb)) as v (${sql.join(definition)})
       where ${sql.join(match, sql` and `)}`.execute(db);
   }
 }
