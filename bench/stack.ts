@@ -4,13 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  freePort,
-  SERVICE_NODE_FLAGS,
-  startServiceProcess,
-  waitFor,
-  type ServiceProcess,
-} from '@weft/testing';
+import { freePort, serviceNodeArgs, startServiceProcess, waitFor, type ServiceProcess } from '@weft/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { processTree } from './proc';
@@ -40,10 +34,7 @@ export async function startEmbedded(options: StackOptions = {}): Promise<Stack> 
   // `npm start` runs `node <SERVICE_NODE_FLAGS> --import tsx services/engine/src/main.ts`; with node
   // flags (profiling, which NODE_OPTIONS does not carry) the same command is run directly.
   const [command, args] = options.nodeArgs
-    ? [
-        process.execPath,
-        [...SERVICE_NODE_FLAGS, ...options.nodeArgs, '--import', 'tsx', 'services/engine/src/main.ts'],
-      ]
+    ? [process.execPath, serviceNodeArgs('engine', options.nodeArgs)]
     : ['npm', ['start', '--silent']];
   const child = spawn(command, args, {
     cwd: repoRoot,

@@ -5,7 +5,7 @@ import { loadApiConfig } from '../services/api/src/config';
 import { loadProjectionWriterConfig } from '../services/projection-writer/src/config';
 import { loadStepSchedulerConfig } from '../services/step-scheduler/src/config';
 import { loadTimerServiceConfig } from '../services/timer-service/src/config';
-import { SERVICE_NODE_FLAGS } from '../libs/testing/src/service-process';
+import { serviceNodeArgs } from '../libs/testing/src/service-process';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
@@ -73,9 +73,7 @@ describe('docker-compose.yml', () => {
     for (const name of distributed) {
       const service = services[name]!;
       expect(service.command).toEqual(['npm', 'run', `start:${name}`]);
-      expect(scripts[`start:${name}`], name).toBe(
-        ['node', ...SERVICE_NODE_FLAGS, '--import tsx', `services/${name}/src/main.ts`].join(' '),
-      );
+      expect(scripts[`start:${name}`], name).toBe(['node', ...serviceNodeArgs(name)].join(' '));
       const env = Object.fromEntries(
         Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v)]),
       );

@@ -40,27 +40,25 @@ export interface ServiceProcessOptions {
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
 /**
+ * The node arguments that run `services/<service>/src/main.ts` as its start script does, with
+ * `nodeArgs` (profiling, say) added to the flags.
+ */
+export function serviceNodeArgs(service: string, nodeArgs: readonly string[] = []): string[] {
+  return [...SERVICE_NODE_FLAGS, ...nodeArgs, '--import', 'tsx', `services/${service}/src/main.ts`];
+}
+
+/**
  * Start one distributed service as its own process, as `npm run start:<service>` does
  * (`node <SERVICE_NODE_FLAGS> --import tsx services/<service>/src/main.ts`), and resolve when it
  * logs `service ready`. A process that exits or does not become ready in time is killed and its
  * output thrown.
  */
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...SERVICE_NODE_FLAGS,
-      ...(options.nodeArgs ?? []),
-      '--import',
-      'tsx',
-      `services/${options.service}/src/main.ts`,
-    ],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, serviceNodeArgs(options.service, options.nodeArgs), {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let partial = '';
   const lines: Record<string, unknown>[] = [];

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SERVICE_NODE_FLAGS } from './service-process';
+import { serviceNodeArgs } from './service-process';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-describe('SERVICE_NODE_FLAGS', () => {
-  it('are the flags of every start script, so tests and benchmarks run services as npm does', () => {
+describe('serviceNodeArgs', () => {
+  it('are the arguments of every start script, so tests and benchmarks run services as npm does', () => {
     const { scripts } = JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
@@ -22,9 +22,7 @@ describe('SERVICE_NODE_FLAGS', () => {
     ]);
     for (const [name, command] of starts) {
       const service = name === 'start' ? 'engine' : name.slice('start:'.length);
-      expect(command).toBe(
-        ['node', ...SERVICE_NODE_FLAGS, '--import tsx', `services/${service}/src/main.ts`].join(' '),
-      );
+      expect(command).toBe(['node', ...serviceNodeArgs(service)].join(' '));
     }
   });
 });

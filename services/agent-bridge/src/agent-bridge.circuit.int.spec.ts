@@ -328,4 +328,26 @@ describe('trusting a CLOSED circuit after a recorded success (AGENT_CIRCUIT_TRUS
     await waitFor(() => breaker.recorded === 5, { timeoutMs: 5_000, message: 'five outcomes recorded' });
     expect(breaker.acquired).toBe(1);
   });
+
+  it("reports a call's result without waiting for the breaker to record its outcome", async () => {
+    const { agent, name, directory } = await failingAgent();
+    agent.on('execute', { kind: 'echo' });
+    const breaker = counted(createKvCircuitBreaker({ kv: createMemoryKv() }));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const record = breaker.record;
+    breaker.record = async (agentName, success) => {
+      const change = await record(agentName, success);
+      await held;
+      return change;
+    };
+    const bridge = await startBridge({ agents: directory, breaker });
+    await schedule(name, 1);
+    // The result is on the log while the breaker still holds the outcome.
+    expect(errorKinds(await read(topics.commands, 1))).toEqual([undefined]);
+    expect(breaker.recorded).toBe(1);
+    expect(bridge.inFlight).toBe(1);
+    release();
+    await waitFor(() => bridge.inFlight === 0, { timeoutMs: 5_000, message: 'the call done' });
+  });
 });

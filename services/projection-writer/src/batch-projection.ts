@@ -2,6 +2,7 @@ import type { RunEvent } from '@weft/contracts';
 import type { Executor } from '@weft/store';
 import { sql } from 'kysely';
 import { eventKey, recordEvents } from './apply-event';
+import { jsonRows } from './json-rows';
 import {
   projectionOps,
   RUN_PATCH_COLUMNS,
@@ -353,7 +354,7 @@ async function updateRows(db: Executor, spec: UpdateRows): Promise<void> {
     const match = spec.keys.map(([name]) => sql`${sql.ref(`t.${name}`)} = ${sql.ref(`v.${name}`)}`);
     await sql`
       update ${sql.table(spec.table)} as t set ${sql.join(sets)}
-      from jsonb_to_recordset(cast(${JSON.stringify(records)} as jsonb)) as v (${sql.join(definition)})
+      from ${jsonRows(records)} as v (${sql.join(definition)})
       where ${sql.join(match, sql` and `)}`.execute(db);
   }
 }
