@@ -76,6 +76,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       log,
       topics,
       db: store.db,
+      // Batches are applied on PGlite's worker thread, beside the database.
+      call: store.call,
       // The long poll answers when a run has ended, with the row the projection read.
       onRunsEnded: (runs) => runWatch.ended(runs),
       lingerMs: config.PROJECTION_LINGER_MS,

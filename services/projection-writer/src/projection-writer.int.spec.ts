@@ -2,29 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunEventSchema, topicNames, type RunEvent } from '@weft/contracts';
-import { eventHeaders, openFileEventLog, type EventLog } from '@weft/eventlog';
-import { migrateToLatest, openPgliteStore, type Run, type Store } from '@weft/store';
+import { HEADERS, RunEventSchema, topicNames, type RunEvent } from '@weft/contracts';
+import { eventHeaders, openFileEventLog, type EventLog, type LogRecord } from '@weft/eventlog';
+import { getRun, listRunEvents, migrateToLatest, openPgliteStore, type Run, type Store } from '@weft/store';
 import { waitFor } from '@weft/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProjectionWriter } from './projection-writer';
 
 const topics = topicNames('t.');
-let dir: string;
-let store: Store;
-let log: EventLog;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'weft-projection-writer-'));
-  store = await openPgliteStore();
-  await migrateToLatest(store.db);
-  log = await openFileEventLog({ dir, compactedTopics: [topics.runState] });
-});
-afterEach(async () => {
-  await log.close();
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 /** One run's events, numbered as the scheduler numbers them. */
 function runEvents(runId: string, ending: boolean): RunEvent[] {
@@ -65,24 +50,46 @@ function runEvents(runId: string, ending: boolean): RunEvent[] {
   return raw.map((e, i) => RunEventSchema.parse({ ...e, run_id: runId, seq: i + 1, recorded_at: at }));
 }
 
-describe('projection writer', () => {
+const asRecord = (event: RunEvent) => ({
+  topic: topics.events,
+  key: event.run_id,
+  value: JSON.stringify(event),
+  headers: eventHeaders(event),
+});
+
+// The embedded engine applies batches on PGlite's worker thread (`Store.call`); the projection
+// writer process applies them on its Postgres connection, where it runs.
+describe.each([
+  ['on the calling thread', false],
+  ["on PGlite's worker thread", true],
+])('projection writer, batches applied %s', (_where, worker) => {
+  let dir: string;
+  let store: Store;
+  let log: EventLog;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'weft-projection-writer-'));
+    store = await openPgliteStore({ worker });
+    await migrateToLatest(store.db);
+    log = await openFileEventLog({ dir, compactedTopics: [topics.runState] });
+  });
+  afterEach(async () => {
+    await log.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('hands over the rows of the runs a batch ended, as committed, and only those', async () => {
     const ended: Run[][] = [];
     const writer = createProjectionWriter({
       log,
       topics,
       db: store.db,
+      call: store.call,
       onRunsEnded: (runs) => ended.push([...runs]),
     });
     const [finishing, running] = [randomUUID(), randomUUID()];
-    await log.produce(
-      [...runEvents(finishing, true), ...runEvents(running, false)].map((event) => ({
-        topic: topics.events,
-        key: event.run_id,
-        value: JSON.stringify(event),
-        headers: eventHeaders(event),
-      })),
-    );
+    await log.produce([...runEvents(finishing, true), ...runEvents(running, false)].map(asRecord));
     await writer.start();
     try {
       await waitFor(() => ended.length > 0, { message: 'the ended run was handed over' });
@@ -91,6 +98,33 @@ describe('projection writer', () => {
       ]);
     } finally {
       await writer.stop();
+    }
+  });
+
+  it('dead-letters a record that is not an event and projects the events around it', async () => {
+    const runId = randomUUID();
+    const [first, ...rest] = runEvents(runId, true).map(asRecord);
+    await log.produce([first!, { topic: topics.events, key: runId, value: '{"type":"RunStarted"' }, ...rest]);
+    const dead: LogRecord[] = [];
+    const watcher = await log.consume(
+      { groupId: 'dlq-watch', topics: [topics.deadLetters], fromBeginning: true },
+      async (batch) => void dead.push(...batch.records),
+    );
+    const writer = createProjectionWriter({ log, topics, db: store.db, call: store.call });
+    await writer.start();
+    try {
+      await waitFor(() => dead.length > 0, { message: 'the bad record was dead-lettered' });
+      expect(dead).toEqual([expect.objectContaining({ key: runId, value: '{"type":"RunStarted"' })]);
+      expect(dead[0]!.headers[HEADERS.deadLetterReason]).toMatch(/JSON|json/);
+      await waitFor(async () => (await getRun(store.db, runId))?.status === 'COMPLETED', {
+        message: 'the events around it were projected',
+      });
+      expect((await listRunEvents(store.db, runId, { limit: 10 })).items.map((e) => e.seq)).toEqual([
+        1, 2, 3, 4,
+      ]);
+    } finally {
+      await writer.stop();
+      await watcher.stop();
     }
   });
 });

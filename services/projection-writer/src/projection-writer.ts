@@ -1,27 +1,24 @@
-import {
-  decodeEvent,
-  RUN_ENDING_EVENT_TYPES,
-  silentLogger,
-  type Logger,
-  type RunEvent,
-  type Topics,
-} from '@weft/contracts';
+import { silentLogger, type Logger, type Topics } from '@weft/contracts';
 import {
   deadLetterRecord,
   type ConsumerHandle,
   type EventLog,
   type LogRecord,
-  type OutgoingRecord,
   type RecordBatch,
 } from '@weft/eventlog';
-import { getRunsById, type Database, type Run } from '@weft/store';
+import type { Database, DatabaseCall, Run } from '@weft/store';
 import type { Kysely } from 'kysely';
-import { projectBatch } from './batch-projection';
+import { projectRecords } from './project-records';
 
 export interface ProjectionWriterOptions {
   readonly log: EventLog;
   readonly topics: Topics;
   readonly db: Kysely<Database>;
+  /**
+   * Where each batch is applied: `Store.call` of the store `db` belongs to, so that in the embedded
+   * engine batches are applied on PGlite's worker thread. Default: on `db`, here.
+   */
+  readonly call?: DatabaseCall;
   readonly logger?: Logger;
   readonly groupId?: string;
   /**
@@ -52,35 +49,34 @@ export const PROJECTION_WRITER_GROUP = 'projection-writer';
  */
 export function createProjectionWriter(options: ProjectionWriterOptions): ProjectionWriter {
   const { log, topics, db } = options;
+  const call: DatabaseCall = options.call ?? ((fn, args) => fn.run(db, args));
   const logger = options.logger ?? silentLogger;
   let consumer: ConsumerHandle | undefined;
 
   async function onBatch(batch: RecordBatch): Promise<void> {
-    const events: RunEvent[] = [];
-    const rejected: OutgoingRecord[] = [];
-    for (const record of batch.records) {
-      const decoded = decodeEvent(record.value);
-      if (decoded.ok) events.push(decoded.value);
-      else rejected.push(deadLetterRecord(record, decoded.error.message, topics.deadLetters));
-    }
+    // The batch's event rows, then the effects of those new, set-based: a handful of statements,
+    // run where the database is. Records that are not events are dead-lettered after the batch
+    // commits: a crash in between redelivers the batch, applies nothing twice and rejects them again.
+    const { ended, rejected } = await call(projectRecords, {
+      values: batch.records.map((record) => record.value),
+      endedRuns: options.onRunsEnded !== undefined,
+    });
     if (rejected.length > 0) {
       logger.warn({ count: rejected.length }, 'events dead-lettered');
-      await log.produce(rejected);
-    }
-    // The batch's event rows, then the effects of those new, set-based: a handful of statements.
-    const ended = await db.transaction().execute(async (trx) => {
-      const applied = await projectBatch(trx, events);
-      if (!options.onRunsEnded) return [];
-      const endedIds = new Set(
-        applied.filter((e) => RUN_ENDING_EVENT_TYPES.has(e.type)).map((e) => e.run_id),
+      await log.produce(
+        rejected.map(({ index, reason }) =>
+          deadLetterRecord(batch.records[index]!, reason, topics.deadLetters),
+        ),
       );
-      return getRunsById(trx, [...endedIds]);
-    });
+    }
     if (ended.length > 0) options.onRunsEnded?.(ended);
   }
 
   return {
     async start() {
+      // An empty batch first: where batches run on another thread, their code is loaded there now,
+      // and a failure to load stops the start rather than every batch.
+      await call(projectRecords, { values: [], endedRuns: false });
       consumer = await log.consume(
         {
           groupId: options.groupId ?? PROJECTION_WRITER_GROUP,

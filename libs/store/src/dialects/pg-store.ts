@@ -62,7 +62,7 @@ export async function openPgStore(opts: PgStoreOptions): Promise<Store> {
     );
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, close: closeOnce(() => db.destroy()) };
+  return { db, call: (fn, args) => fn.run(db, args), close: closeOnce(() => db.destroy()) };
 }
 
 /**

@@ -39,6 +39,7 @@ export async function openPgliteStore(opts: PgliteStoreOptions = {}): Promise<St
   const db = new Kysely<Database>({ dialect: new SerializedPGliteDialect({ pglite }) });
   return {
     db,
+    call: (fn, args) => (pglite instanceof WorkerPGlite ? pglite.call(fn, args) : fn.run(db, args)),
     close: closeOnce(async () => {
       await db.destroy();
       // Kysely only closes PGlite if a query ever ran; close it ourselves otherwise.

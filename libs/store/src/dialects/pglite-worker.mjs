@@ -3,13 +3,19 @@
  * PGlite on a worker thread (see `worker-pglite.ts`, which starts it and speaks to it). Plain
  * JavaScript, so it loads the same under tsx, vitest and plain Node.
  *
- * Requests: { id, op: 'open' | 'query' | 'begin' | 'commit' | 'rollback' | 'close', ... }.
+ * Requests: { id, op: 'open' | 'query' | 'begin' | 'commit' | 'rollback' | 'call' | 'close', ... }.
  * Answers: { id, ok: true, result } or { id, ok: false, error: { message, ...own properties } }.
  * Values of the types in `workerData.rawTypes` come back as Postgres' text; the main thread
  * parses them (parsers are functions, which cannot cross threads).
+ *
+ * `call` runs a database function (`database-function.ts`) here: `{ module, name, args }`, the
+ * module imported with tsx (once per module) and its export `name` run on this PGlite. A call's
+ * transactions and the main thread's take turns: PGlite runs a plain query, like a transaction,
+ * only while no transaction is open.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { tsImport } from 'tsx/esm/api';
 
 if (!parentPort) throw new Error('pglite-worker.mjs must run on a worker thread');
 const port = parentPort;
@@ -27,6 +33,19 @@ let db;
  */
 const transactions = new Map();
 let nextTransaction = 1;
+
+/** The modules of database functions, each imported once. @type {Map<string, Promise<Record<string, any>>>} */
+const modules = new Map();
+
+/** @param {string} module @param {string} name */
+async function databaseFunction(module, name) {
+  let loading = modules.get(module);
+  if (!loading) modules.set(module, (loading = tsImport(module, import.meta.url)));
+  const fn = (await loading)[name];
+  if (typeof fn?.runOnPGlite !== 'function')
+    throw new Error(`${module} exports no database function ${name}`);
+  return fn;
+}
 
 /** @param {unknown} e */
 function describe(e) {
@@ -54,6 +73,10 @@ async function handle(msg) {
       if (!target) throw new Error(`transaction ${msg.tx} is not open`);
       const { rows, affectedRows, fields } = await target.query(msg.sql, msg.params, { rowMode: 'object' });
       return { rows, affectedRows, fields };
+    }
+    case 'call': {
+      if (!db) throw new Error('database is not open');
+      return (await databaseFunction(msg.module, msg.name)).runOnPGlite(db, msg.args);
     }
     case 'begin': {
       if (!db) throw new Error('database is not open');

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { PGlite as KyselyPGlite, PGliteQueryResults, PGliteTransaction } from 'kysely';
+import type { DatabaseFunction } from './database-function';
 import { TYPE_PARSERS } from './type-parsers';
 
 interface Answer {
@@ -86,6 +87,11 @@ export class WorkerPGlite implements KyselyPGlite {
     }
     await this.#call('commit', { tx: id });
     return result;
+  }
+
+  /** Run a database function on the worker, next to the database (see `DatabaseFunction`). */
+  async call<A, R>(fn: DatabaseFunction<A, R>, args: A): Promise<R> {
+    return (await this.#call('call', { module: fn.module, name: fn.name, args })) as R;
   }
 
   async close(): Promise<void> {

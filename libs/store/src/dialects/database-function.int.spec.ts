@@ -1,0 +1,71 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { migrateToLatest } from '../migrations/migrate';
+import { getAgent, insertAgent } from '../repositories/agents.repository';
+import { isUniqueViolation } from '../repositories/unique-violation';
+import type { Store } from '../store';
+import { openTestSchemaStore } from '../test-support/postgres-test-schema';
+import { addAgent, addAgentThenFail, addAgentTwice, misnamed } from './database-function.fixture';
+import { openPgliteStore } from './pglite-store';
+
+describe.each([
+  ['PGlite on a worker thread', () => openPgliteStore({ worker: true }), false],
+  ['PGlite on the calling thread', () => openPgliteStore(), true],
+  ['Postgres', () => openTestSchemaStore('weft_dbfn'), true],
+] as const)('Store.call, %s', (_name, open, here) => {
+  let store: Store & { dispose?: () => Promise<void> };
+
+  beforeAll(async () => {
+    store = await open();
+    await migrateToLatest(store.db);
+  });
+  afterAll(async () => {
+    await (store.dispose ?? store.close)();
+  });
+  beforeEach(async () => {
+    await sql`truncate agents`.execute(store.db);
+  });
+
+  it(`runs the function ${here ? 'on the calling thread' : 'on the worker'}, with values as the store reads them`, async () => {
+    await insertAgent(store.db, { name: 'first', url: 'http://first' });
+    const result = await store.call(addAgent, { name: 'second' });
+    expect(result.onMainThread).toBe(here);
+    expect(result.count).toBe(2);
+    // Timestamps, JSON and counts come back exactly as a read through `store.db` gives them.
+    expect(result.agent).toEqual(await getAgent(store.db, 'second'));
+    expect(typeof result.agent?.created_at).toBe('string');
+  });
+
+  it('passes on a database error with its code, and the statements before it stay undone', async () => {
+    const failed = await store.call(addAgentTwice, { name: 'twice' }).catch((e: unknown) => e);
+    expect(isUniqueViolation(failed)).toBe(true);
+    // Run outside a transaction, the first insert stands: as it would on `store.db`.
+    expect(await getAgent(store.db, 'twice')).toBeDefined();
+  });
+
+  it('rolls back what its transaction did when it throws, and statements from elsewhere wait for it', async () => {
+    const calling = store.call(addAgentThenFail, { name: 'undone', ms: 200 }).catch((e: unknown) => e);
+    // Issued while the function's transaction is open: on PGlite's single session it must not run
+    // inside that transaction (it would be rolled back with it).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await insertAgent(store.db, { name: 'kept', url: 'http://kept' });
+    expect(await calling).toEqual(expect.objectContaining({ message: 'changed my mind' }));
+    expect(await getAgent(store.db, 'kept')).toBeDefined();
+    expect(await getAgent(store.db, 'undone')).toBeUndefined();
+  });
+});
+
+describe('Store.call on a worker store', () => {
+  it('refuses a function its module does not export under its name, and goes on', async () => {
+    const store = await openPgliteStore({ worker: true });
+    try {
+      await migrateToLatest(store.db);
+      await expect(store.call(misnamed, undefined)).rejects.toThrow(
+        /exports no database function noSuchExport/,
+      );
+      await expect(store.call(addAgent, { name: 'after' })).resolves.toMatchObject({ count: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+});
