@@ -5,6 +5,7 @@ import { sql, type Kysely, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEvent, markApplied } from './apply-event';
 import { projectBatch } from './batch-projection';
+import { RUN_COLUMNS, RUN_DEFAULTED, STEP_COLUMNS, STEP_DEFAULTED } from './projection-ops';
 
 /**
  * The projection writer folds a batch's effects into a few set-based statements. Whatever the
@@ -397,5 +398,26 @@ describe.each(DIALECTS)('batch projection on $name', (dialect) => {
     // Event rows; step rows inserted, step rows updated; run rows updated (current step and mark).
     expect(folded.count()).toBeLessThanOrEqual(4);
     expect(large.count()).toBeLessThanOrEqual(4);
+  });
+
+  it('knows every column of the rows it inserts, their types and which have defaults', async () => {
+    const SQL_TYPES = { 'timestamp with time zone': 'timestamptz' } as Record<string, string>;
+    for (const [table, columns, defaulted] of [
+      ['workflow_runs', RUN_COLUMNS, RUN_DEFAULTED],
+      ['step_executions', STEP_COLUMNS, STEP_DEFAULTED],
+    ] as const) {
+      const { rows } = await sql<{ column_name: string; data_type: string; column_default: string | null }>`
+        select column_name, data_type, column_default from information_schema.columns
+        where table_name = ${table} and table_schema = current_schema()`.execute(store.db);
+      expect(
+        Object.fromEntries(rows.map((r) => [r.column_name, SQL_TYPES[r.data_type] ?? r.data_type])),
+      ).toEqual(columns);
+      expect(
+        rows
+          .filter((r) => r.column_default !== null)
+          .map((r) => r.column_name)
+          .sort(),
+      ).toEqual([...defaulted].sort());
+    }
   });
 });

@@ -1,11 +1,15 @@
 import type { RunEvent } from '@weft/contracts';
-import type { Executor } from '@weft/store';
+import type { Executor, JsonInput } from '@weft/store';
 import { sql } from 'kysely';
 import { eventKey, recordEvents } from './apply-event';
 import { jsonRows } from './json-rows';
 import {
   projectionOps,
+  RUN_COLUMNS,
+  RUN_DEFAULTED,
   RUN_PATCH_COLUMNS,
+  STEP_COLUMNS,
+  STEP_DEFAULTED,
   STEP_PATCH_COLUMNS,
   type ColumnType,
   type ProjectionOp,
@@ -218,15 +222,14 @@ const isEmpty = (patch: object) => Object.keys(patch).length === 0;
 async function writeSteps(db: Executor, folds: readonly StepFold[]): Promise<void> {
   const created = folds.flatMap((fold) => (fold.row === undefined ? [] : [fold.row]));
   const inserted = new Set<string>();
-  for (const rows of chunks(created, Math.floor(MAX_PARAMETERS / 25))) {
-    const returned = await db
-      .insertInto('step_executions')
-      .values(rows)
-      .onConflict((oc) => oc.columns(['run_id', 'step_path']).doNothing())
-      .returning(['run_id', 'step_path'])
-      .execute();
-    for (const row of returned) inserted.add(stepKey(row.run_id, row.step_path));
-  }
+  const returned = await insertRows<{ run_id: string; step_path: string }>(db, {
+    table: 'step_executions',
+    columns: STEP_COLUMNS,
+    defaulted: STEP_DEFAULTED,
+    rows: created,
+    keys: ['run_id', 'step_path'],
+  });
+  for (const row of returned) inserted.add(stepKey(row.run_id, row.step_path));
   // Rows that were there already (the insert conflicted), and rows only updated.
   const updates = folds.filter(
     (fold) =>
@@ -255,15 +258,14 @@ async function writeRuns(
     return [behind ? { ...fold.row, last_seq: mark.seq, updated_at: mark.at } : fold.row];
   });
   const inserted = new Set<string>();
-  for (const rows of chunks(created, Math.floor(MAX_PARAMETERS / 20))) {
-    const returned = await db
-      .insertInto('workflow_runs')
-      .values(rows)
-      .onConflict((oc) => oc.column('run_id').doNothing())
-      .returning('run_id')
-      .execute();
-    for (const row of returned) inserted.add(row.run_id);
-  }
+  const returned = await insertRows<{ run_id: string }>(db, {
+    table: 'workflow_runs',
+    columns: RUN_COLUMNS,
+    defaulted: RUN_DEFAULTED,
+    rows: created,
+    keys: ['run_id'],
+  });
+  for (const row of returned) inserted.add(row.run_id);
   // A run inserted now has its mark in the row; every other marked run may still be behind.
   const updates = new Map<string, { key: unknown[]; patch: RunPatch; mark?: RunMark | undefined }>();
   for (const fold of folds) {
@@ -281,6 +283,61 @@ async function writeRuns(
     rows: [...updates.values()],
     marks: true,
   });
+}
+
+interface InsertRows {
+  readonly table: 'workflow_runs' | 'step_executions';
+  /** Every column of the table, with its type. */
+  readonly columns: Readonly<Record<string, ColumnType | 'uuid'>>;
+  /** The columns with a default other than NULL. */
+  readonly defaulted: readonly string[];
+  readonly rows: readonly Readonly<Record<string, unknown>>[];
+  /** The primary key: a row already there is left as it is, and the keys of those inserted returned. */
+  readonly keys: readonly string[];
+}
+
+/** A `jsonb_to_recordset` column definition (`jsonb` travels as text, see `updateRows`). */
+const typed = (name: string, type: string) => sql.raw(`${name} ${type === 'jsonb' ? 'text' : type}`);
+/** The value of a recordset column as its type (`jsonb` text cast back). */
+const fromRecord = (name: string, type: string) =>
+  type === 'jsonb' ? sql`cast(${sql.ref(`v.${name}`)} as jsonb)` : sql.ref(`v.${name}`);
+
+/** Rows per `INSERT … SELECT … FROM jsonb_to_recordset(…)`. */
+const INSERT_ROWS_PER_STATEMENT = 1_000;
+
+/**
+ * Insert rows, skipping those whose key is taken, sent as one JSON parameter (`jsonRows`) rather
+ * than a parameter per cell; returns the keys of the rows inserted. A column a row leaves out is
+ * NULL in the recordset, which is what leaving it out of a VALUES list gives unless the column has
+ * a default: rows are grouped by the defaulted columns they set, one statement per group.
+ */
+async function insertRows<K>(db: Executor, spec: InsertRows): Promise<K[]> {
+  const groups = new Map<string, { columns: Set<string>; rows: Readonly<Record<string, unknown>>[] }>();
+  for (const row of spec.rows) {
+    const set = spec.defaulted.filter((column) => row[column] !== undefined).join(',');
+    let group = groups.get(set);
+    if (!group) groups.set(set, (group = { columns: new Set(), rows: [] }));
+    group.rows.push(row);
+    for (const [column, value] of Object.entries(row)) {
+      if (value === undefined) continue;
+      if (!(column in spec.columns)) throw new Error(`${spec.table} has no column ${column}`);
+      group.columns.add(column);
+    }
+  }
+  const returned: K[] = [];
+  for (const group of groups.values()) {
+    const columns = [...group.columns];
+    for (const rows of chunks(group.rows, INSERT_ROWS_PER_STATEMENT)) {
+      const { rows: inserted } = await sql<K>`
+        insert into ${sql.table(spec.table)} (${sql.join(columns.map((c) => sql.ref(c)))})
+        select ${sql.join(columns.map((c) => fromRecord(c, spec.columns[c]!)))}
+        from ${jsonRows(rows as JsonInput)} as v (${sql.join(columns.map((c) => typed(c, spec.columns[c]!)))})
+        on conflict (${sql.join(spec.keys.map((k) => sql.ref(k)))}) do nothing
+        returning ${sql.join(spec.keys.map((k) => sql.ref(k)))}`.execute(db);
+      returned.push(...inserted);
+    }
+  }
+  return returned;
 }
 
 interface RowUpdate {
@@ -313,7 +370,6 @@ const UPDATE_ROWS_PER_STATEMENT = 1_000;
 async function updateRows(db: Executor, spec: UpdateRows): Promise<void> {
   if (spec.rows.length === 0) return;
   const columns = Object.keys(spec.columns).filter((column) => spec.rows.some((row) => column in row.patch));
-  const typed = (name: string, type: string) => sql.raw(`${name} ${type === 'jsonb' ? 'text' : type}`);
   const definition = [
     ...spec.keys.map(([name, type]) => typed(name, type)),
     typed('mask_', 'integer'),
@@ -338,10 +394,7 @@ async function updateRows(db: Executor, spec: UpdateRows): Promise<void> {
       return record;
     });
     const sets = columns.map((column, bit) => {
-      const value =
-        spec.columns[column] === 'jsonb'
-          ? sql`cast(${sql.ref(`v.${column}`)} as jsonb)`
-          : sql.ref(`v.${column}`);
+      const value = fromRecord(column, spec.columns[column]!);
       return sql`${sql.ref(column)} = case when (v.mask_ & ${sql.lit(1 << bit)}) <> 0 then ${value} else ${sql.ref(`t.${column}`)} end`;
     });
     if (spec.marks === true) {

@@ -16,6 +16,69 @@ export type StepRow = Insertable<StepExecutionsTable>;
 /** SQL types of the columns a patch may set (what a set-based statement casts its values to). */
 export type ColumnType = 'text' | 'integer' | 'boolean' | 'jsonb' | 'timestamptz';
 
+/** Every column of a run's row, with its SQL type (for rows sent as JSON, `jsonRows`). */
+export const RUN_COLUMNS = {
+  run_id: 'uuid',
+  workflow_id: 'text',
+  version: 'integer',
+  status: 'text',
+  input: 'jsonb',
+  output: 'jsonb',
+  error: 'jsonb',
+  current_step: 'text',
+  parent_run_id: 'uuid',
+  root_run_id: 'uuid',
+  nesting_level: 'integer',
+  triggered_by_run_id: 'uuid',
+  chain_sequence: 'integer',
+  idempotency_key: 'text',
+  correlation_id: 'text',
+  created_at: 'timestamptz',
+  started_at: 'timestamptz',
+  completed_at: 'timestamptz',
+  paused_at: 'timestamptz',
+  updated_at: 'timestamptz',
+  last_seq: 'integer',
+} as const satisfies { readonly [K in keyof WorkflowRunsTable]-?: ColumnType | 'uuid' };
+
+/** The run columns with a default other than NULL (a spec checks them against the database). */
+export const RUN_DEFAULTED: readonly (keyof WorkflowRunsTable)[] = [
+  'nesting_level',
+  'chain_sequence',
+  'created_at',
+  'updated_at',
+  'last_seq',
+];
+
+/** Every column of a step execution's row, with its SQL type. */
+export const STEP_COLUMNS = {
+  run_id: 'uuid',
+  step_path: 'text',
+  step_id: 'text',
+  type: 'text',
+  status: 'text',
+  attempt: 'integer',
+  input: 'jsonb',
+  output: 'jsonb',
+  error: 'jsonb',
+  started_at: 'timestamptz',
+  completed_at: 'timestamptz',
+  updated_at: 'timestamptz',
+  seq_started: 'integer',
+  parent_path: 'text',
+  condition_expression: 'text',
+  condition_result: 'boolean',
+  branch_taken: 'text',
+  loop_collection_size: 'integer',
+  loop_iteration_index: 'integer',
+  loop_execution_mode: 'text',
+  branch_name: 'text',
+  join_policy: 'text',
+} as const satisfies { readonly [K in keyof StepExecutionsTable]-?: ColumnType | 'uuid' };
+
+/** The step execution columns with a default other than NULL (checked as `RUN_DEFAULTED` is). */
+export const STEP_DEFAULTED: readonly (keyof StepExecutionsTable)[] = ['attempt', 'updated_at'];
+
 /**
  * The run columns an event may change. `last_seq` and `updated_at` are not among them: they only
  * move with the run's progress (`markApplied`), once per batch.
