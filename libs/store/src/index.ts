@@ -3,7 +3,12 @@ export { openPgStore, type PgStoreOptions } from './dialects/pg-store';
 export { openPgliteStore, type PgliteStoreOptions } from './dialects/pglite-store';
 export { SerializedPGliteDialect, SerializedPGliteDriver } from './dialects/serialized-pglite-dialect';
 export { FifoMutex } from './dialects/fifo-mutex';
-export { databaseFunction, type DatabaseCall, type DatabaseFunction } from './dialects/database-function';
+export {
+  callOn,
+  databaseFunction,
+  type DatabaseCall,
+  type DatabaseFunction,
+} from './dialects/database-function';
 export { parseInt8Text, parseTimestampText, PG_TYPE_OIDS, TYPE_PARSERS } from './dialects/type-parsers';
 
 export { migrateDownAll, migrateToLatest } from './migrations/migrate';

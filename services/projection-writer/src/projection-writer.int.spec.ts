@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HEADERS, RunEventSchema, topicNames, type RunEvent } from '@weft/contracts';
 import { eventHeaders, openFileEventLog, type EventLog, type LogRecord } from '@weft/eventlog';
-import { getRun, listRunEvents, migrateToLatest, openPgliteStore, type Run, type Store } from '@weft/store';
+import {
+  getRun,
+  listRunEvents,
+  migrateToLatest,
+  openPgliteStore,
+  type DatabaseCall,
+  type Run,
+  type Store,
+} from '@weft/store';
 import { waitFor } from '@weft/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProjectionWriter } from './projection-writer';
@@ -81,11 +89,17 @@ describe.each([
 
   it('hands over the rows of the runs a batch ended, as committed, and only those', async () => {
     const ended: Run[][] = [];
+    // Every batch goes through the store's `call` (on the worker, for a worker store).
+    const called: { name: string; values: number }[] = [];
+    const call: DatabaseCall = (fn, args) => {
+      called.push({ name: fn.name, values: (args as { values: unknown[] }).values.length });
+      return store.call(fn, args);
+    };
     const writer = createProjectionWriter({
       log,
       topics,
       db: store.db,
-      call: store.call,
+      call,
       onRunsEnded: (runs) => ended.push([...runs]),
     });
     const [finishing, running] = [randomUUID(), randomUUID()];
@@ -96,6 +110,8 @@ describe.each([
       expect(ended).toEqual([
         [expect.objectContaining({ run_id: finishing, status: 'COMPLETED', output: { n: 2 }, last_seq: 4 })],
       ]);
+      expect(called.every((c) => c.name === 'projectRecords')).toBe(true);
+      expect(called.reduce((n, c) => n + c.values, 0)).toBe(6);
     } finally {
       await writer.stop();
     }

@@ -6,7 +6,7 @@ import {
   type LogRecord,
   type RecordBatch,
 } from '@weft/eventlog';
-import type { Database, DatabaseCall, Run } from '@weft/store';
+import { callOn, type Database, type DatabaseCall, type Run } from '@weft/store';
 import type { Kysely } from 'kysely';
 import { projectRecords } from './project-records';
 
@@ -49,7 +49,7 @@ export const PROJECTION_WRITER_GROUP = 'projection-writer';
  */
 export function createProjectionWriter(options: ProjectionWriterOptions): ProjectionWriter {
   const { log, topics, db } = options;
-  const call: DatabaseCall = options.call ?? ((fn, args) => fn.run(db, args));
+  const call: DatabaseCall = options.call ?? callOn(db);
   const logger = options.logger ?? silentLogger;
   let consumer: ConsumerHandle | undefined;
 

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../migrations/migrate';
 import { getAgent, insertAgent } from '../repositories/agents.repository';
 import { isUniqueViolation } from '../repositories/unique-violation';
 import type { Store } from '../store';
+import { useMigratedStore } from '../test-support/migrated-store';
 import { openTestSchemaStore } from '../test-support/postgres-test-schema';
 import { addAgent, addAgentThenFail, addAgentTwice, misnamed } from './database-function.fixture';
 import { openPgliteStore } from './pglite-store';
@@ -13,17 +13,10 @@ describe.each([
   ['PGlite on the calling thread', () => openPgliteStore(), true],
   ['Postgres', () => openTestSchemaStore('weft_dbfn'), true],
 ] as const)('Store.call, %s', (_name, open, here) => {
-  let store: Store & { dispose?: () => Promise<void> };
-
-  beforeAll(async () => {
-    store = await open();
-    await migrateToLatest(store.db);
-  });
-  afterAll(async () => {
-    await (store.dispose ?? store.close)();
-  });
-  beforeEach(async () => {
-    await sql`truncate agents`.execute(store.db);
+  const opened = useMigratedStore(open, ['agents']);
+  let store: Store;
+  beforeEach(() => {
+    store = opened();
   });
 
   it(`runs the function ${here ? 'on the calling thread' : 'on the worker'}, with values as the store reads them`, async () => {

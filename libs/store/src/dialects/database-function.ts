@@ -37,6 +37,12 @@ export interface DatabaseFunction<A, R> {
 /** Runs a {@link DatabaseFunction} where the store's database is (see `Store.call`). */
 export type DatabaseCall = <A, R>(fn: DatabaseFunction<A, R>, args: A) => Promise<R>;
 
+/** Runs database functions on `db`, where they are called (every store but the worker's). */
+export const callOn =
+  (db: Kysely<Database>): DatabaseCall =>
+  (fn, args) =>
+    fn.run(db, args);
+
 const handles = new WeakMap<KyselyPGlite, Kysely<Database>>();
 
 export function databaseFunction<A, R>(

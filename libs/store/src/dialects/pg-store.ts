@@ -4,6 +4,7 @@ import { WeftError } from '@weft/contracts';
 import type { Database } from '../schema/database';
 import type { Store } from '../store';
 import { closeOnce } from './close-once';
+import { callOn } from './database-function';
 import { TYPE_PARSERS } from './type-parsers';
 
 export interface PgStoreOptions {
@@ -62,7 +63,7 @@ export async function openPgStore(opts: PgStoreOptions): Promise<Store> {
     );
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, call: (fn, args) => fn.run(db, args), close: closeOnce(() => db.destroy()) };
+  return { db, call: callOn(db), close: closeOnce(() => db.destroy()) };
 }
 
 /**

@@ -5,6 +5,7 @@ import { Kysely } from 'kysely';
 import type { Database } from '../schema/database';
 import type { Store } from '../store';
 import { closeOnce } from './close-once';
+import { callOn } from './database-function';
 import { SerializedPGliteDialect } from './serialized-pglite-dialect';
 import { TYPE_PARSERS } from './type-parsers';
 import { WorkerPGlite } from './worker-pglite';
@@ -39,7 +40,7 @@ export async function openPgliteStore(opts: PgliteStoreOptions = {}): Promise<St
   const db = new Kysely<Database>({ dialect: new SerializedPGliteDialect({ pglite }) });
   return {
     db,
-    call: (fn, args) => (pglite instanceof WorkerPGlite ? pglite.call(fn, args) : fn.run(db, args)),
+    call: pglite instanceof WorkerPGlite ? (fn, args) => pglite.call(fn, args) : callOn(db),
     close: closeOnce(async () => {
       await db.destroy();
       // Kysely only closes PGlite if a query ever ran; close it ourselves otherwise.

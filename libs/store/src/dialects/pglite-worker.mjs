@@ -38,7 +38,7 @@ let nextTransaction = 1;
 const modules = new Map();
 
 /** @param {string} module @param {string} name */
-async function databaseFunction(module, name) {
+async function loadDatabaseFunction(module, name) {
   let loading = modules.get(module);
   if (!loading) modules.set(module, (loading = tsImport(module, import.meta.url)));
   const fn = (await loading)[name];
@@ -76,7 +76,7 @@ async function handle(msg) {
     }
     case 'call': {
       if (!db) throw new Error('database is not open');
-      return (await databaseFunction(msg.module, msg.name)).runOnPGlite(db, msg.args);
+      return (await loadDatabaseFunction(msg.module, msg.name)).runOnPGlite(db, msg.args);
     }
     case 'begin': {
       if (!db) throw new Error('database is not open');

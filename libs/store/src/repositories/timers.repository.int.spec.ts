@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPgliteStore } from '../dialects/pglite-store';
-import { migrateToLatest } from '../migrations/migrate';
-import type { Store } from '../store';
+import { useMigratedStore, type TestStore } from '../test-support/migrated-store';
 import { openTestSchemaStore } from '../test-support/postgres-test-schema';
 import {
   cancelTimers,
@@ -26,20 +25,10 @@ const timer = (timer_id: string, fireInSeconds: number): NewTimer => ({
 });
 const key = (timer_id: string) => ({ run_id: RUN, timer_id });
 
-function timersSuite(name: string, open: () => Promise<Store & { dispose?: () => Promise<void> }>) {
+function timersSuite(name: string, open: () => Promise<TestStore>) {
   describe(`timers repository on ${name}`, () => {
-    let store: Store & { dispose?: () => Promise<void> };
-    const db = () => store.db;
-    beforeAll(async () => {
-      store = await open();
-      await migrateToLatest(store.db);
-    });
-    afterAll(async () => {
-      await (store.dispose ?? store.close)();
-    });
-    beforeEach(async () => {
-      await sql`truncate timers`.execute(db());
-    });
+    const store = useMigratedStore(open, ['timers']);
+    const db = () => store().db;
 
     it('inserts pending timers once: a repeated request changes nothing', async () => {
       const inserted = await insertTimers(db(), [timer('a', 10), timer('a', 99), timer('b', 5)]);
