@@ -36,7 +36,9 @@ async function collect(
   const seen: LogRecord[] = [];
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
-  const handle = await log.consume({ groupId, topics, ...opts }, async (batch: RecordBatch) => {
+  const handle = await log.consume({ groupId, topics, ...opts }, async (batch: RecordBatch, ctx) => {
+    // What a consumer is handed (not reading `beforeDurable`) is durable already.
+    await ctx.durable();
     seen.push(...batch.records);
     if (seen.length >= count) resolveDone();
   });

@@ -61,6 +61,11 @@ export interface ConsumerOptions {
    */
   readonly lingerUnless?: (record: LogRecord) => boolean;
   /**
+   * Cut the linger short once this many records are there to read: a batch that is already large
+   * gains little from waiting (Kafka's `fetch.min.bytes`, counted in records). Embedded log only.
+   */
+  readonly lingerMinRecords?: number;
+  /**
    * Hand this consumer records as soon as they are written, before they are durable (the embedded
    * file log's fsync), and let a transactional batch's handler go on to the next batch once its
    * own records are written. Safe only for consumers whose effects are either records in the same
@@ -77,6 +82,13 @@ export interface BatchContext {
    * is done. With `autoCommit` (default) the log commits the whole batch after the handler resolves.
    */
   commit(offset: number): Promise<void>;
+  /**
+   * Resolves once every record of this batch is durable: at once, unless the consumer reads
+   * `beforeDurable` and the batch's records are still waiting for their fsync. Rejects if the log
+   * cannot make them durable (it has failed, or closed first). A consumer with effects in another
+   * store can do its work as soon as records are written and commit it only after this resolves.
+   */
+  durable(): Promise<void>;
   /** Aborted when the consumer is stopping: long work should end early and not commit. */
   readonly signal: AbortSignal;
 }

@@ -6,7 +6,9 @@ export { FifoMutex } from './dialects/fifo-mutex';
 export {
   callOn,
   databaseFunction,
+  type CallOptions,
   type DatabaseCall,
+  type DatabaseCallContext,
   type DatabaseFunction,
 } from './dialects/database-function';
 export { parseInt8Text, parseTimestampText, PG_TYPE_OIDS, TYPE_PARSERS } from './dialects/type-parsers';

@@ -20,6 +20,9 @@ import { openEventLog } from './event-log-choice';
 import { closeServer, listen, listeningPort } from './http-server';
 import { DATABASE_LOG_HOT_TABLES, startEmbeddedMaintenance } from './embedded-maintenance';
 
+/** The projection takes this many events without lingering first (a fan-out's steps, a busy engine). */
+const PROJECTION_LINGER_RECORDS = 100;
+
 export interface Engine {
   /** The API's base URL once listening. */
   readonly url: string;
@@ -83,6 +86,11 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       lingerMs: config.PROJECTION_LINGER_MS,
       // A run's last event is projected at once: a client may be waiting for it (the long poll).
       lingerUnless: (record) => RUN_ENDING_EVENT_TYPES.has(eventTypeOf(record) ?? ''),
+      // A batch that is large already goes at once (a fan-out's hundred steps).
+      lingerMinRecords: PROJECTION_LINGER_RECORDS,
+      // A batch is applied while its events are still on their way to disk; it commits once
+      // they are there.
+      beforeDurable: true,
       logger: logger.child({ service: 'projection-writer' }),
     });
     await projections.start();

@@ -19,14 +19,15 @@ export interface ProjectRecordsResult {
 /**
  * A batch of the events topic, from its records' JSON to the projections, in one transaction: the
  * events are decoded and checked, applied set-based (`projectBatch`), and the rows of the runs
- * the batch ended are read back. A database function: in the embedded engine it runs on PGlite's
+ * the batch ended are read back. The transaction commits once the caller allows it (when the
+ * records are durable). A database function: in the embedded engine it runs on PGlite's
  * worker thread, beside the database, so the batch's statements take no round trips between
  * threads and decoding, folding and building statements leave the engine's main thread.
  */
 export const projectRecords = databaseFunction(
   import.meta.url,
   'projectRecords',
-  async (db, args: ProjectRecordsArgs): Promise<ProjectRecordsResult> => {
+  async (db, args: ProjectRecordsArgs, ctx): Promise<ProjectRecordsResult> => {
     const events: RunEvent[] = [];
     const rejected: { index: number; reason: string }[] = [];
     args.values.forEach((value, index) => {
@@ -36,11 +37,14 @@ export const projectRecords = databaseFunction(
     });
     const ended = await db.transaction().execute(async (trx) => {
       const applied = await projectBatch(trx, events);
-      if (!args.endedRuns) return [];
       const endedIds = new Set(
         applied.filter((e) => RUN_ENDING_EVENT_TYPES.has(e.type)).map((e) => e.run_id),
       );
-      return getRunsById(trx, [...endedIds]);
+      const rows = args.endedRuns ? await getRunsById(trx, [...endedIds]) : [];
+      // The records may still be on their way to disk: what they did is committed only once they
+      // are there (a crash before that forgets both).
+      await ctx.commitAllowed();
+      return rows;
     });
     return { ended, rejected };
   },

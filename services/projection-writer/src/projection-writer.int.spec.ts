@@ -117,6 +117,56 @@ describe.each([
     }
   });
 
+  it('beforeDurable: applies a batch while its events wait for their fsync, and commits it after', async () => {
+    // A log of its own whose fsyncs wait until the test lets them go.
+    let hold = true;
+    const gates: (() => void)[] = [];
+    const release = () => {
+      hold = false;
+      while (gates.length > 0) gates.shift()!();
+    };
+    const held = await openFileEventLog({
+      dir: join(dir, 'held'),
+      compactedTopics: [topics.runState],
+      datasync: (handle) =>
+        hold
+          ? new Promise<void>((resolve) => gates.push(() => void handle.datasync().then(resolve)))
+          : handle.datasync(),
+    });
+    const ended: Run[][] = [];
+    let calls = 0;
+    const writer = createProjectionWriter({
+      log: held,
+      topics,
+      db: store.db,
+      call: (fn, args, options) => {
+        calls++;
+        return store.call(fn, args, options);
+      },
+      onRunsEnded: (runs) => ended.push([...runs]),
+      beforeDurable: true,
+    });
+    await writer.start();
+    try {
+      const runId = randomUUID();
+      const produced = held.produce(runEvents(runId, true).map(asRecord));
+      await waitFor(() => calls > 0 && gates.length > 0, {
+        message: 'the batch was applied before its fsync',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(ended).toEqual([]);
+      release();
+      await produced;
+      await waitFor(() => ended.length > 0, { message: 'the batch committed once durable' });
+      expect(ended).toEqual([[expect.objectContaining({ run_id: runId, status: 'COMPLETED', last_seq: 4 })]]);
+      expect((await getRun(store.db, runId))?.status).toBe('COMPLETED');
+    } finally {
+      release();
+      await writer.stop();
+      await held.close();
+    }
+  });
+
   it('dead-letters a record that is not an event and projects the events around it', async () => {
     const runId = randomUUID();
     const [first, ...rest] = runEvents(runId, true).map(asRecord);

@@ -1,6 +1,7 @@
 import { silentLogger, type Logger, type Topics } from '@weft/contracts';
 import {
   deadLetterRecord,
+  type BatchContext,
   type ConsumerHandle,
   type EventLog,
   type LogRecord,
@@ -28,6 +29,16 @@ export interface ProjectionWriterOptions {
   readonly lingerMs?: number;
   /** Events not to hold back for the linger (see `ConsumerOptions.lingerUnless`). */
   readonly lingerUnless?: (record: LogRecord) => boolean;
+  /** No linger once this many events wait (see `ConsumerOptions.lingerMinRecords`). */
+  readonly lingerMinRecords?: number;
+  /**
+   * Take events as soon as they are written (`ConsumerOptions.beforeDurable`) and apply them at
+   * once, committing each batch's transaction only when its records are durable
+   * (`BatchContext.durable`): the work overlaps the log's fsync, and a crash before it forgets
+   * both. The transaction holds the database meanwhile (PGlite runs one at a time), so other
+   * statements may wait up to one fsync. Default false (events are read once durable).
+   */
+  readonly beforeDurable?: boolean;
   /**
    * Called after each batch is committed with the rows of the runs it ended, read in its
    * transaction (one statement per batch): clients waiting for those runs are answered with them.
@@ -53,14 +64,18 @@ export function createProjectionWriter(options: ProjectionWriterOptions): Projec
   const logger = options.logger ?? silentLogger;
   let consumer: ConsumerHandle | undefined;
 
-  async function onBatch(batch: RecordBatch): Promise<void> {
+  async function onBatch(batch: RecordBatch, ctx: BatchContext): Promise<void> {
     // The batch's event rows, then the effects of those new, set-based: a handful of statements,
     // run where the database is. Records that are not events are dead-lettered after the batch
     // commits: a crash in between redelivers the batch, applies nothing twice and rejects them again.
-    const { ended, rejected } = await call(projectRecords, {
-      values: batch.records.map((record) => record.value),
-      endedRuns: options.onRunsEnded !== undefined,
-    });
+    const { ended, rejected } = await call(
+      projectRecords,
+      {
+        values: batch.records.map((record) => record.value),
+        endedRuns: options.onRunsEnded !== undefined,
+      },
+      options.beforeDurable ? { commitAfter: ctx.durable() } : {},
+    );
     if (rejected.length > 0) {
       logger.warn({ count: rejected.length }, 'events dead-lettered');
       await log.produce(
@@ -85,6 +100,8 @@ export function createProjectionWriter(options: ProjectionWriterOptions): Projec
           maxBatchSize: 500,
           ...(options.lingerMs ? { lingerMs: options.lingerMs } : {}),
           ...(options.lingerUnless ? { lingerUnless: options.lingerUnless } : {}),
+          ...(options.lingerMinRecords ? { lingerMinRecords: options.lingerMinRecords } : {}),
+          ...(options.beforeDurable ? { beforeDurable: true } : {}),
         },
         onBatch,
       );

@@ -288,6 +288,78 @@ describe('file event log, beyond the contract', () => {
     await log.close(); // idempotent
   });
 
+  it('lingerMinRecords: a lingering consumer reads at once when that many records are there', async () => {
+    const log = await open();
+    const batches: string[][] = [];
+    const handle = await log.consume(
+      { groupId: 'lingering', topics: ['stream'], lingerMs: 60_000, lingerMinRecords: 3 },
+      async (b) => void batches.push(b.records.map((r) => r.value)),
+    );
+    try {
+      await log.produce(stream(['a', 'b']));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(batches).toEqual([]);
+      await log.produce(stream(['c']));
+      await waitFor(() => batches.length > 0, { message: 'the third record cut the linger short' });
+      expect(batches).toEqual([['a', 'b', 'c']]);
+    } finally {
+      await handle.stop();
+    }
+  });
+
+  it("a batch's durable() resolves once its records are synced, and rejects once the log has failed", async () => {
+    let hold = true;
+    let fail = false;
+    const gates: (() => void)[] = [];
+    const release = () => {
+      hold = false;
+      while (gates.length > 0) gates.shift()!();
+    };
+    const log = await open({
+      datasync: (handle) =>
+        fail
+          ? Promise.reject(new Error('disk gone'))
+          : hold
+            ? new Promise<void>((resolve) => gates.push(() => void handle.datasync().then(resolve)))
+            : handle.datasync(),
+    });
+    try {
+      const seen: { values: string[]; durable: Promise<void> }[] = [];
+      let synced = false;
+      const handle = await log.consume(
+        { groupId: 'early', topics: ['stream'], beforeDurable: true },
+        async (b, ctx) => {
+          const durable = ctx.durable().then(() => {
+            // Resolved only after the fsync that covers the batch.
+            expect(synced).toBe(true);
+          });
+          seen.push({ values: b.records.map((r) => r.value), durable });
+          await durable.catch(() => {});
+        },
+      );
+      const produced = log.produce(stream(['one']));
+      await waitFor(() => seen.length === 1 && gates.length > 0);
+      let durable = false;
+      void seen[0]!.durable.then(() => (durable = true));
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      expect(durable).toBe(false);
+      synced = true;
+      release();
+      await produced;
+      await seen[0]!.durable;
+
+      // A failed fsync: the batch written before it is never durable, and says why.
+      fail = true;
+      const lost = log.produce(stream(['two'])).catch((e: unknown) => e);
+      await waitFor(() => seen.length === 2);
+      await expect(seen[1]!.durable).rejects.toThrow(/fdatasync failed/);
+      expect(await lost).toBeInstanceOf(Error);
+      await handle.stop();
+    } finally {
+      release();
+    }
+  });
+
   it('hands a record to beforeDurable consumers once written, to the others and the producer once synced', async () => {
     // While `hold` is set, each fdatasync waits until the test releases it.
     let hold = true;

@@ -335,6 +335,7 @@ class FileEventLog extends InProcessEventLog {
         this.#failed = new Error('event log: fdatasync failed; reopen the log', { cause });
         this.onError(this.#failed, 'event log sync');
       }
+      this.durabilityLost(this.#failed);
       for (const w of batch) w.waiter?.reject(this.#failed);
       return;
     }

@@ -53,6 +53,13 @@ export interface InProcessLogOptions {
 
 export const PARTITION = 0;
 
+interface DurableWaiter {
+  readonly topic: string;
+  readonly offset: number;
+  readonly resolve: () => void;
+  readonly reject: (reason: Error) => void;
+}
+
 /** Resolve after the I/O callbacks that are ready have run (a macrotask, not a microtask). */
 export const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -76,6 +83,10 @@ export abstract class InProcessEventLog implements EventLog {
   readonly #version = new Map<string, number>();
   readonly #consumers = new Set<ConsumerHandle>();
   readonly #tails = new Map<string, RecordTail>();
+  /** Callers of a batch's `durable()` whose records are not yet durable. */
+  #durableWaiters: DurableWaiter[] = [];
+  /** Why nothing more will become durable (the log failed or closed); set once. */
+  #notDurable: Error | undefined;
   #closed = false;
 
   constructor(options: InProcessLogOptions) {
@@ -158,6 +169,7 @@ export abstract class InProcessEventLog implements EventLog {
         const last = batch.records[batch.records.length - 1]!;
         await handler(batch, {
           signal,
+          durable: () => this.#untilDurable(batch.topic, last.offset),
           // Written with the next flush (one write for many calls); resolves once written.
           commit: (offset) =>
             new Promise<void>((resolve, reject) => {
@@ -197,6 +209,7 @@ export abstract class InProcessEventLog implements EventLog {
     await Promise.all([...this.#consumers].map((c) => c.stop()));
     this.#appended.emit('close');
     await this.closeStorage();
+    this.durabilityLost(new Error('event log closed before the records were durable'));
   }
 
   protected assertOpen(): void {
@@ -227,7 +240,39 @@ export abstract class InProcessEventLog implements EventLog {
   protected published(durableNext: ReadonlyMap<string, number>): void {
     for (const [topic, next] of durableNext)
       this.#durableNext.set(topic, Math.max(next, this.#durableNext.get(topic) ?? 0));
+    if (this.#durableWaiters.length > 0) {
+      const waiting = this.#durableWaiters;
+      this.#durableWaiters = [];
+      for (const w of waiting) {
+        if (this.#isDurable(w.topic, w.offset)) w.resolve();
+        else this.#durableWaiters.push(w);
+      }
+    }
     this.#wake(durableNext.keys());
+  }
+
+  /**
+   * Records written but not yet durable never will be (a failed fsync stops the log, or it
+   * closed): whoever waits for them is told why, and so is whoever asks from now on.
+   */
+  protected durabilityLost(reason: Error): void {
+    this.#notDurable ??= reason;
+    const waiting = this.#durableWaiters;
+    this.#durableWaiters = [];
+    for (const w of waiting) w.reject(this.#notDurable);
+  }
+
+  #isDurable(topic: string, offset: number): boolean {
+    // No entry: nothing was appended to the topic since start, so what was read came from storage.
+    const next = this.#durableNext.get(topic);
+    return next === undefined || offset < next;
+  }
+
+  /** Resolves once the record at `offset` of `topic` (and so every one before it) is durable. */
+  #untilDurable(topic: string, offset: number): Promise<void> {
+    if (this.#isDurable(topic, offset)) return Promise.resolve();
+    if (this.#notDurable) return Promise.reject(this.#notDurable);
+    return new Promise((resolve, reject) => this.#durableWaiters.push({ topic, offset, resolve, reject }));
   }
 
   #wake(topics: Iterable<string>): void {
@@ -329,8 +374,8 @@ export abstract class InProcessEventLog implements EventLog {
 
   /**
    * Wait `lingerMs` before a fetch, or less: once a record `lingerUnless` says yes to is visible
-   * (each record is looked at once), or when the consumer is so far behind that it reads storage
-   * (its next batch is full anyway).
+   * (each record is looked at once), once `lingerMinRecords` records are there to read, or when
+   * the consumer is so far behind that it reads storage (its next batch is full anyway).
    */
   async #linger(
     options: ConsumerOptions,
@@ -338,7 +383,8 @@ export abstract class InProcessEventLog implements EventLog {
     signal: AbortSignal,
   ): Promise<void> {
     const urgent = options.lingerUnless;
-    if (!urgent) {
+    const enough = options.lingerMinRecords;
+    if (!urgent && enough === undefined) {
       await sleep(options.lingerMs, undefined, { signal }).catch(() => {});
       return;
     }
@@ -346,7 +392,9 @@ export abstract class InProcessEventLog implements EventLog {
     const scanned = new Map(positions);
     for (;;) {
       const seen = options.topics.map((t) => this.#version.get(t) ?? 0);
+      if (enough !== undefined && this.#readable(options, positions) >= enough) return;
       for (const topic of options.topics) {
+        if (!urgent) break;
         for (;;) {
           const from = scanned.get(topic)!;
           const visible = this.#visible(topic, from, options.beforeDurable ?? false);
@@ -362,6 +410,17 @@ export abstract class InProcessEventLog implements EventLog {
       if (left <= 0 || signal.aborted) return;
       await this.#idle(options.topics, seen, signal, left);
     }
+  }
+
+  /** How many records the consumer could be handed now, over all its topics. */
+  #readable(options: ConsumerOptions, positions: ReadonlyMap<string, number>): number {
+    let readable = 0;
+    for (const topic of options.topics) {
+      const next = this.#nextOffset.get(topic);
+      const head = options.beforeDurable ? next : (this.#durableNext.get(topic) ?? next);
+      if (head !== undefined) readable += Math.max(0, head - positions.get(topic)!);
+    }
+    return readable;
   }
 
   async #fetch(topic: string, from: number, limit: number): Promise<LogRecord[]> {

@@ -192,7 +192,8 @@ class KafkaEventLog implements EventLog {
     handler: BatchHandler,
   ): Promise<ConsumerHandle> {
     return this.#start(options, async (batch, ctx) => {
-      await handler(batch, { signal: ctx.signal, commit: ctx.commit });
+      // What a consumer fetches was acknowledged by every in-sync replica: durable already.
+      await handler(batch, { signal: ctx.signal, commit: ctx.commit, durable: async () => {} });
       if (options.autoCommit !== false && !ctx.signal.aborted) await ctx.commit(ctx.coveredOffset);
     });
   }

@@ -41,3 +41,15 @@ export const addAgentTwice = databaseFunction(
 
 /** Not exported under the name it declares: a worker cannot find it. */
 export const misnamed = databaseFunction(import.meta.url, 'noSuchExport', async () => null);
+
+/** Registers an agent in a transaction that commits only once its caller allows it (`commitAfter`). */
+export const addAgentWhenAllowed = databaseFunction(
+  import.meta.url,
+  'addAgentWhenAllowed',
+  async (db, args: { name: string }, ctx) =>
+    db.transaction().execute(async (trx) => {
+      await insertAgent(trx, { name: args.name, url: `http://${args.name}` });
+      await ctx.commitAllowed();
+      return 'committed';
+    }),
+);

@@ -5,7 +5,13 @@ import { isUniqueViolation } from '../repositories/unique-violation';
 import type { Store } from '../store';
 import { useMigratedStore } from '../test-support/migrated-store';
 import { openTestSchemaStore } from '../test-support/postgres-test-schema';
-import { addAgent, addAgentThenFail, addAgentTwice, misnamed } from './database-function.fixture';
+import {
+  addAgent,
+  addAgentThenFail,
+  addAgentTwice,
+  addAgentWhenAllowed,
+  misnamed,
+} from './database-function.fixture';
 import { openPgliteStore } from './pglite-store';
 
 describe.each([
@@ -45,6 +51,38 @@ describe.each([
     expect(await calling).toEqual(expect.objectContaining({ message: 'changed my mind' }));
     expect(await getAgent(store.db, 'kept')).toBeDefined();
     expect(await getAgent(store.db, 'undone')).toBeUndefined();
+  });
+
+  it('commits only once the caller allows it, and what it wrote is not seen before', async () => {
+    let allow!: () => void;
+    const commitAfter = new Promise<void>((resolve) => (allow = resolve));
+    let allowed = false;
+    let done = false;
+    const calling = store.call(addAgentWhenAllowed, { name: 'held' }, { commitAfter }).finally(() => {
+      done = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A read meanwhile either sees no row (Postgres, another session) or waits for the commit
+    // (PGlite, one session): either way nothing uncommitted is seen.
+    const reading = getAgent(store.db, 'held').then((row) => ({ row, allowed }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(done).toBe(false);
+    allowed = true;
+    allow();
+    await expect(calling).resolves.toBe('committed');
+    const read = await reading;
+    expect(read.row === undefined || read.allowed).toBe(true);
+    expect(await getAgent(store.db, 'held')).toBeDefined();
+  });
+
+  it('rolls back when the caller refuses the commit, and says why', async () => {
+    const refused = Promise.reject(new Error('the records were lost'));
+    await expect(
+      store.call(addAgentWhenAllowed, { name: 'refused' }, { commitAfter: refused }),
+    ).rejects.toThrow(/the records were lost/);
+    expect(await getAgent(store.db, 'refused')).toBeUndefined();
+    // The database goes on.
+    await expect(store.call(addAgent, { name: 'after' })).resolves.toMatchObject({ count: 1 });
   });
 });
 

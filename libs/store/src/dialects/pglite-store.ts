@@ -40,7 +40,7 @@ export async function openPgliteStore(opts: PgliteStoreOptions = {}): Promise<St
   const db = new Kysely<Database>({ dialect: new SerializedPGliteDialect({ pglite }) });
   return {
     db,
-    call: pglite instanceof WorkerPGlite ? (fn, args) => pglite.call(fn, args) : callOn(db),
+    call: pglite instanceof WorkerPGlite ? (fn, args, options) => pglite.call(fn, args, options) : callOn(db),
     close: closeOnce(async () => {
       await db.destroy();
       // Kysely only closes PGlite if a query ever ran; close it ourselves otherwise.

@@ -11,7 +11,9 @@
  * `call` runs a database function (`database-function.ts`) here: `{ module, name, args }`, the
  * module imported with tsx (once per module) and its export `name` run on this PGlite. A call's
  * transactions and the main thread's take turns: PGlite runs a plain query, like a transaction,
- * only while no transaction is open.
+ * only while no transaction is open. A call with `gated: true` may commit only once a message
+ * `{ op: 'allow', call: <its id>, refused?: <why not> }` (not answered) says so: until then its
+ * `commitAllowed()` waits.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
@@ -33,6 +35,20 @@ let db;
  */
 const transactions = new Map();
 let nextTransaction = 1;
+
+/**
+ * Gated calls by request id, until their function is done: what `allow` settles.
+ * @type {Map<number, { resolve: () => void, reject: (e: Error) => void }>}
+ */
+const gates = new Map();
+
+/** @param {number} id @returns {{ commitAllowed: () => Promise<void> }} */
+function gatedContext(id) {
+  /** @type {Promise<void>} */
+  const allowed = new Promise((resolve, reject) => gates.set(id, { resolve: () => resolve(), reject }));
+  allowed.catch(() => {});
+  return { commitAllowed: () => allowed };
+}
 
 /** The modules of database functions, each imported once. @type {Map<string, Promise<Record<string, any>>>} */
 const modules = new Map();
@@ -75,8 +91,14 @@ async function handle(msg) {
       return { rows, affectedRows, fields };
     }
     case 'call': {
-      if (!db) throw new Error('database is not open');
-      return (await loadDatabaseFunction(msg.module, msg.name)).runOnPGlite(db, msg.args);
+      // The gate is set up before anything is awaited: its `allow` may be the next message.
+      const ctx = msg.gated ? gatedContext(msg.id) : undefined;
+      try {
+        if (!db) throw new Error('database is not open');
+        return await (await loadDatabaseFunction(msg.module, msg.name)).runOnPGlite(db, msg.args, ctx);
+      } finally {
+        gates.delete(msg.id);
+      }
     }
     case 'begin': {
       if (!db) throw new Error('database is not open');
@@ -119,6 +141,13 @@ async function handle(msg) {
 }
 
 port.on('message', (msg) => {
+  if (msg.op === 'allow') {
+    const gate = gates.get(msg.call);
+    gates.delete(msg.call);
+    if (msg.refused === undefined) gate?.resolve();
+    else gate?.reject(new Error(`commit refused: ${msg.refused}`));
+    return;
+  }
   handle(msg).then(
     (result) => port.postMessage({ id: msg.id, ok: true, result }),
     (e) => port.postMessage({ id: msg.id, ok: false, error: describe(e) }),

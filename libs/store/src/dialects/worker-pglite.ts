@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { PGlite as KyselyPGlite, PGliteQueryResults, PGliteTransaction } from 'kysely';
-import type { DatabaseFunction } from './database-function';
+import type { CallOptions, DatabaseFunction } from './database-function';
 import { TYPE_PARSERS } from './type-parsers';
 
 interface Answer {
@@ -89,9 +89,30 @@ export class WorkerPGlite implements KyselyPGlite {
     return result;
   }
 
-  /** Run a database function on the worker, next to the database (see `DatabaseFunction`). */
-  async call<A, R>(fn: DatabaseFunction<A, R>, args: A): Promise<R> {
-    return (await this.#call('call', { module: fn.module, name: fn.name, args })) as R;
+  /**
+   * Run a database function on the worker, next to the database (see `DatabaseFunction`). With
+   * `commitAfter`, the worker is told when it settles (a message of its own, not answered), and
+   * the function's `commitAllowed()` there settles the same way.
+   */
+  async call<A, R>(fn: DatabaseFunction<A, R>, args: A, options?: CallOptions): Promise<R> {
+    const id = this.#nextId++;
+    const gate = options?.commitAfter;
+    const answer = this.#call(
+      'call',
+      { module: fn.module, name: fn.name, args, gated: gate !== undefined },
+      id,
+    );
+    gate?.then(
+      () => this.#allow(id, undefined),
+      (e: unknown) => this.#allow(id, e instanceof Error ? e.message : String(e)),
+    );
+    return (await answer) as R;
+  }
+
+  /** Let a gated call commit (`refused` undefined) or make it roll back, saying why. */
+  #allow(call: number, refused: string | undefined): void {
+    if (this.#exited || !this.#pending.has(call)) return;
+    this.#worker.postMessage({ op: 'allow', call, ...(refused === undefined ? {} : { refused }) });
   }
 
   async close(): Promise<void> {
@@ -117,9 +138,8 @@ export class WorkerPGlite implements KyselyPGlite {
     return answer;
   }
 
-  #call(op: string, body: Record<string, unknown>): Promise<unknown> {
+  #call(op: string, body: Record<string, unknown>, id = this.#nextId++): Promise<unknown> {
     if (this.#exited) return Promise.reject(this.#exited);
-    const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ id, op, ...body });
