@@ -49,8 +49,8 @@ export interface ConsumerOptions {
   readonly deadLetterTopic?: string;
   /**
    * Wait this long before each fetch, so records arriving meanwhile join the batch: fewer, larger
-   * batches for this much more latency (embedded log; a Kafka fetch already waits for records up
-   * to the consumer's `maxWaitTimeMs`, so the Kafka adapter ignores it). Default 0.
+   * batches and fewer wake-ups, for this much more latency. On Kafka, each fetch waits at the
+   * broker for up to this long unless a large amount (1 MiB) is there. Default 0.
    */
   readonly lingerMs?: number;
   /**

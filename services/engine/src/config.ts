@@ -16,6 +16,8 @@ export const EngineConfigSchema = z.object({
   AGENT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(256),
   /** The projection writer waits this long before each fetch, so events batch (0: at once). */
   PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+  /** The timer service reads events for timer requests at most this often (timers up to this late). */
+  TIMER_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /**
    * Where the event log is kept: `file`, an append-only log in `<DATA_DIR>/log` (the default), or
    * `database`, tables in the embedded database (the layout before the file log).

@@ -107,6 +107,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       log,
       topics,
       db: store.db,
+      lingerMs: config.TIMER_LINGER_MS,
       logger: logger.child({ service: 'timer-service' }),
     });
     await timers.start();

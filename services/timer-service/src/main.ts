@@ -19,6 +19,7 @@ await runService({
       logger,
       groupId,
       pollIntervalMs: config.TIMER_POLL_INTERVAL_MS,
+      lingerMs: config.TIMER_LINGER_MS,
     });
     await timers.start();
     resources.push('timer-service', () => timers.stop());

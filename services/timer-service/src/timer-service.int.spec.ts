@@ -151,6 +151,18 @@ describe('timer service on the embedded log', () => {
     expect(Date.parse(command.fired_at)).toBeGreaterThanOrEqual(Date.parse(fireAt));
   });
 
+  it('with lingerMs, reads requests in batches and still fires each one when due', async () => {
+    const timers = service({ pollIntervalMs: 10_000, lingerMs: 200 });
+    await timers.start();
+    const fireAt = new Date(Date.now() + 50).toISOString();
+    // Requested one by one within the linger: read together, the short one still wakes the poller.
+    await publish(requested('soon', fireAt));
+    await publish(requested('later', new Date(Date.now() + 60_000).toISOString()));
+    const [record] = await readUntil(log, topics.commands, (seen) => seen.length > 0, 5_000);
+    expect(JSON.parse(record!.value)).toMatchObject({ type: 'FireTimer', timer_id: 'soon' });
+    expect(await timerRow('later')).toMatchObject({ status: 'pending' });
+  });
+
   it('polls on its interval for timers it was not told about', async () => {
     const timers = service({ pollIntervalMs: 50 });
     await timers.start();

@@ -15,6 +15,12 @@ export interface TimerServiceOptions {
   readonly groupId?: string;
   /** How often due timers are looked for (default 250 ms); timers requested sooner wake it earlier. */
   readonly pollIntervalMs?: number;
+  /**
+   * Read the events at most this often (`ConsumerOptions.lingerMs`; default 0, as they come): the
+   * service looks at every event for timer requests, and waking for each one takes a core from
+   * the steps in flight. A timer due sooner than this after it was requested fires up to this late.
+   */
+  readonly lingerMs?: number;
   /** Timers claimed and fired per transaction (default 500). */
   readonly batchSize?: number;
   /**
@@ -142,6 +148,7 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
           deadLetterTopic: topics.deadLetters,
           autoCommit: true,
           maxBatchSize: 500,
+          ...(options.lingerMs ? { lingerMs: options.lingerMs } : {}),
         },
         onBatch,
       );

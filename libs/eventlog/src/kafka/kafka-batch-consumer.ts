@@ -25,6 +25,11 @@ export const defaultConsumerTuning: ConsumerTuning = {
 };
 
 const MAX_BACKOFF_MS = 10_000;
+/**
+ * A lingering consumer's fetch waits for this many bytes or `lingerMs`, whichever comes first:
+ * more than a busy engine writes in one linger, so the time is what decides.
+ */
+const LINGER_MIN_BYTES = 1024 * 1024;
 const DEFAULT_MAX_BATCH = 500;
 
 export interface PartitionBatchContext {
@@ -90,7 +95,11 @@ export async function startBatchConsumer(
     sessionTimeout: tuning.sessionTimeoutMs,
     heartbeatInterval: tuning.heartbeatIntervalMs,
     rebalanceTimeout: tuning.rebalanceTimeoutMs,
-    maxWaitTimeInMs: tuning.maxWaitTimeMs,
+    // A linger is a fetch that waits for a lot (`minBytes`) for at most `lingerMs`: the broker
+    // answers with what arrived meanwhile, and the consumer wakes once per linger, not per record.
+    ...(options.lingerMs
+      ? { minBytes: LINGER_MIN_BYTES, maxWaitTimeInMs: Math.min(options.lingerMs, tuning.maxWaitTimeMs) }
+      : { maxWaitTimeInMs: tuning.maxWaitTimeMs }),
     allowAutoTopicCreation: false,
     readUncommitted: false,
   });

@@ -126,6 +126,32 @@ describe('kafka event log, beyond the contract', () => {
     });
   });
 
+  it('lingerMs: a fetch waits for records that arrive meanwhile, so they come in fewer batches', async () => {
+    await withLog(async (log, name) => {
+      const t = name('linger');
+      await log.produce([{ topic: t, key: 'k', value: '0' }]);
+      const batches: RecordBatch[] = [];
+      const handle = await log.consume(
+        { groupId: name('g'), topics: [t], lingerMs: 1_000 },
+        async (batch) => void batches.push(batch),
+      );
+      try {
+        await waitFor(() => batches.length > 0, { timeoutMs: 15_000, message: 'the first record' });
+        // Five records 10 ms apart, within one linger (the test log's fetches wait 200 ms at most):
+        // one lingering fetch takes them, or two if one was already waiting.
+        for (let n = 1; n <= 5; n++) {
+          await log.produce([{ topic: t, key: 'k', value: String(n) }]);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await waitFor(() => records(batches).length === 6, { timeoutMs: 15_000, message: 'all six' });
+        expect(batches.length - 1).toBeLessThanOrEqual(2);
+        expect(records(batches).map((r) => r.value)).toEqual(['0', '1', '2', '3', '4', '5']);
+      } finally {
+        await handle.stop();
+      }
+    });
+  });
+
   it('skips records that are not ours, converts Buffer headers, and commits past what it skipped', async () => {
     await withLog(async (log, name) => {
       const t = name('foreign');
