@@ -18,6 +18,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { tsImport } from 'tsx/esm/api';
+import { statementCache } from './prepared-statements.mjs';
 
 if (!parentPort) throw new Error('pglite-worker.mjs must run on a worker thread');
 const port = parentPort;
@@ -29,6 +30,38 @@ const parsers = Object.fromEntries(
 
 /** @type {import('@electric-sql/pglite').PGlite | undefined} */
 let db;
+/** Every statement of this worker goes through it (see `prepared-statements.mjs`). */
+const statements = statementCache();
+/**
+ * The PGlite that database functions are given: the same database, its statements prepared.
+ * @type {any}
+ */
+let forCalls;
+
+/** @param {import('@electric-sql/pglite').PGlite} pglite */
+function preparing(pglite) {
+  return {
+    get closed() {
+      return pglite.closed;
+    },
+    get ready() {
+      return pglite.ready;
+    },
+    waitReady: pglite.waitReady,
+    close: () => pglite.close(),
+    /** @param {string} sql @param {unknown[]} [params] @param {any} [options] */
+    query: (sql, params, options) => statements.query(pglite, sql, params, options, false),
+    /** @param {(tx: any) => Promise<unknown>} callback */
+    transaction: (callback) =>
+      pglite.transaction((tx) =>
+        callback({
+          /** @param {string} sql @param {unknown[]} [params] @param {any} [options] */
+          query: (sql, params, options) => statements.query(tx, sql, params, options, true),
+          rollback: () => tx.rollback(),
+        }),
+      ),
+  };
+}
 /**
  * Open transactions by id: PGlite's exclusive `transaction()`, held open until commit/rollback.
  * @type {Map<number, { tx?: import('@electric-sql/pglite').Transaction, finish?: (commit: boolean) => void, done?: Promise<unknown> }>}
@@ -82,12 +115,19 @@ async function handle(msg) {
         msg.dataDir === undefined
           ? await PGlite.create({ parsers })
           : await PGlite.create(msg.dataDir, { parsers });
+      forCalls = preparing(db);
       return null;
     case 'query': {
       if (!db) throw new Error('database is not open');
       const target = msg.tx === undefined ? db : transactions.get(msg.tx)?.tx;
       if (!target) throw new Error(`transaction ${msg.tx} is not open`);
-      const { rows, affectedRows, fields } = await target.query(msg.sql, msg.params, { rowMode: 'object' });
+      const { rows, affectedRows, fields } = await statements.query(
+        target,
+        msg.sql,
+        msg.params,
+        { rowMode: 'object' },
+        msg.tx !== undefined,
+      );
       return { rows, affectedRows, fields };
     }
     case 'call': {
@@ -95,7 +135,7 @@ async function handle(msg) {
       const ctx = msg.gated ? gatedContext(msg.id) : undefined;
       try {
         if (!db) throw new Error('database is not open');
-        return await (await loadDatabaseFunction(msg.module, msg.name)).runOnPGlite(db, msg.args, ctx);
+        return await (await loadDatabaseFunction(msg.module, msg.name)).runOnPGlite(forCalls, msg.args, ctx);
       } finally {
         gates.delete(msg.id);
       }
