@@ -14,6 +14,9 @@
  * only while no transaction is open. A call with `gated: true` may commit only once a message
  * `{ op: 'allow', call: <its id>, refused?: <why not> }` (not answered) says so: until then its
  * `commitAllowed()` waits.
+ *
+ * Every statement, the main thread's and the database functions', goes through one statement
+ * cache (`prepared-statements.mjs`): one seen before is sent as `EXECUTE` of a prepared statement.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
