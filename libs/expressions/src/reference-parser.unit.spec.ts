@@ -209,6 +209,16 @@ describe('parseTemplate', () => {
     });
   });
 
+  it('parses a template once: the same frozen parts again, and an error every time', () => {
+    const template = 'Dear ${workflow.input.name}, about ${a.output.topic}';
+    const first = parseTemplate(template);
+    const again = parseTemplate(template);
+    expect(first.ok && again.ok && first.value === again.value).toBe(true);
+    expect(first.ok && Object.isFrozen(first.value) && Object.isFrozen(first.value[1])).toBe(true);
+    expect(parseTemplate('oops ${unclosed').ok).toBe(false);
+    expect(parseTemplate('oops ${unclosed').ok).toBe(false);
+  });
+
   it('keeps the raw text, whitespace and default of each reference', () => {
     const r = parseTemplate("a ${ x.output.y ?? 'none' } b");
     expect(r.ok && r.value[1]).toEqual({

@@ -29,13 +29,37 @@ function findReferenceEnd(s: string, from: number): Result<number, ParseFailure>
   return err({ message: "unterminated reference: missing '}'", position: opening });
 }
 
+/** Templates parsed lately, by their text: a run's steps resolve the same few templates again and again. */
+const parsed = new Map<string, readonly TemplatePart[]>();
+const MAX_PARSED = 2_000;
+
+/** Freeze a parse result all the way down: it is shared by every caller of the same template. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /**
  * Split a string into text and `${...}` references. `$${` is a literal `${`. A string without `${`
  * is plain text whatever its length; one with references is limited to MAX_TEMPLATE_LENGTH.
- * Error positions count from the start of `s`.
+ * Error positions count from the start of `s`. The parts are frozen and shared: a template is
+ * parsed once while it stays among the last 2,000 parsed (errors are not kept).
  */
-export function parseTemplate(s: string): Result<TemplatePart[], WeftError> {
+export function parseTemplate(s: string): Result<readonly TemplatePart[], WeftError> {
   if (!s.includes('${')) return ok(s === '' ? [] : [{ kind: 'text', text: s }]);
+  const known = parsed.get(s);
+  if (known !== undefined) return ok(known);
+  const result = parseReferences(s);
+  if (!result.ok) return result;
+  if (parsed.size >= MAX_PARSED) parsed.clear();
+  parsed.set(s, deepFreeze(result.value));
+  return result;
+}
+
+function parseReferences(s: string): Result<TemplatePart[], WeftError> {
   if (s.length > MAX_TEMPLATE_LENGTH) {
     return err(
       invalidTemplate({
