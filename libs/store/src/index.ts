@@ -17,7 +17,12 @@ export { migrateDownAll, migrateToLatest } from './migrations/migrate';
 export { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATIONS } from './migrations/migration-list';
 
 export * from './schema/database';
-export { parseRunStatusPayload, RUN_STATUS_CHANNEL, type RunStatusNotice } from './schema/run-status-channel';
+export {
+  ENDED_RUN_STATUSES,
+  parseRunStatusPayload,
+  RUN_STATUS_CHANNEL,
+  type RunStatusNotice,
+} from './schema/run-status-channel';
 export {
   toJsonText,
   toNullableJsonText,

@@ -73,6 +73,19 @@ async function setStatus(runId: string, status: string, lastSeq: number) {
   );
 }
 
+/**
+ * Insert a run that ends at once and wait until the watch has heard its notice (a waiter on it,
+ * registered and read before, is woken): notices come in commit order, so every notice of an
+ * earlier commit has been heard too.
+ */
+async function announcedMarker(): Promise<void> {
+  const marker = randomUUID();
+  const { waiting } = await waitOn(watchForMarker!, marker, 0);
+  await insertRun(marker, 'COMPLETED', 1);
+  expect(await waiting).toBe('advanced');
+}
+let watchForMarker: ReturnType<typeof notifiedRunWatch> | undefined;
+
 /** Register a waiter and let the watch's first read of its run finish (the wait, in a box so it is not awaited). */
 async function waitOn(
   watch: ReturnType<typeof notifiedRunWatch>,
@@ -96,6 +109,7 @@ describe('notifiedRunWatch', () => {
       safetyPollMs: 600_000, // out of the way: only notices and first reads wake
       applicationName,
     });
+    watchForMarker = watch;
     await listenerPid();
   });
   afterAll(async () => {
@@ -148,6 +162,52 @@ describe('notifiedRunWatch', () => {
     await sql`select pg_notify(${RUN_STATUS_CHANNEL}, ${`${runId} 3`})`.execute(store.db);
     expect(await waiting).toBe('advanced');
     expect(debugPayloads).toEqual(expect.arrayContaining([`${runId} x`, 'garbage']));
+  });
+
+  it('wakes a waiter only when its run ends: not when it starts or pauses', async () => {
+    const runId = randomUUID();
+    let woken = false;
+    const { waiting } = await waitOn(watch, runId, 0);
+    void waiting.then(() => (woken = true));
+    await insertRun(runId, 'RUNNING', 1);
+    await setStatus(runId, 'PAUSED', 2);
+    await setStatus(runId, 'RUNNING', 3);
+    // The marker's notice comes after theirs: once it has been heard, so have they.
+    await announcedMarker();
+    expect(woken).toBe(false);
+    await setStatus(runId, 'TIMED_OUT', 4);
+    expect(await waiting).toBe('advanced');
+  });
+
+  it('does not wake a waiter whose run is still running when it registers', async () => {
+    const runId = randomUUID();
+    await insertRun(runId, 'RUNNING', 3);
+    let woken = false;
+    const { waiting } = await waitOn(watch, runId, 0); // its first read sees the run running
+    void waiting.then(() => (woken = true));
+    await announcedMarker();
+    expect(woken).toBe(false);
+    await setStatus(runId, 'COMPLETED', 4);
+    expect(await waiting).toBe('advanced');
+  });
+
+  it('wakes on a notice without a status (sent before migration 0009)', async () => {
+    const runId = randomUUID();
+    const { waiting } = await waitOn(watch, runId, 2);
+    await sql`select pg_notify(${RUN_STATUS_CHANNEL}, ${`${runId} 3`})`.execute(store.db);
+    expect(await waiting).toBe('advanced');
+  });
+
+  it('remembers the runs this process started until their end is announced', async () => {
+    const [ending, running] = [randomUUID(), randomUUID()];
+    watch.starting(ending);
+    watch.starting(running);
+    expect(watch.isStarting(ending) && watch.isStarting(running)).toBe(true);
+    await insertRun(running, 'RUNNING', 1);
+    await insertRun(ending, 'RUNNING', 1);
+    await setStatus(ending, 'FAILED', 2);
+    await waitFor(() => !watch.isStarting(ending));
+    expect(watch.isStarting(running)).toBe(true);
   });
 
   it('listens again after its connection is killed', async () => {

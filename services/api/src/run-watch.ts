@@ -1,5 +1,11 @@
 import type { Logger } from '@weft/contracts';
-import { parseRunStatusPayload, RUN_STATUS_CHANNEL, type Database, type Run } from '@weft/store';
+import {
+  ENDED_RUN_STATUSES,
+  parseRunStatusPayload,
+  RUN_STATUS_CHANNEL,
+  type Database,
+  type Run,
+} from '@weft/store';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 
@@ -15,9 +21,9 @@ export interface RunWake {
 /**
  * How `GET /runs/:id?wait_ms=…` learns that a run's projection moved on, so a client waiting for a
  * run to end is answered when it ends instead of polling. `changed` resolves once the watch sees the
- * run's projected `last_seq` above `seenSeq`, or when `timeoutMs` has passed (whichever is first).
- * A watch may see only some of the steps (e.g. only status changes); the caller reads the run again
- * when woken, unless the watch handed it the run's row.
+ * run ended with its projected `last_seq` above `seenSeq`, or when `timeoutMs` has passed
+ * (whichever is first). A watch that cannot tell an end from other progress may wake for that too;
+ * the caller reads the run again when woken, unless the watch handed it the run's row.
  */
 export interface RunWatch {
   changed(runId: string, seenSeq: number, timeoutMs: number): Promise<RunWake>;
@@ -68,8 +74,24 @@ class Waiters {
   }
 }
 
-/** How many started runs a pushed watch remembers, at most (the oldest are forgotten first). */
+/** How many started runs a watch remembers, at most (the oldest are forgotten first). */
 export const MAX_STARTING_RUNS = 100_000;
+
+/** The runs this process has just started and not yet seen end (at most `max`, oldest out first). */
+class StartingRuns {
+  readonly #runs = new Set<string>();
+  constructor(readonly max: number) {}
+  add(runId: string): void {
+    if (this.#runs.size >= this.max) this.#runs.delete(this.#runs.values().next().value!);
+    this.#runs.add(runId);
+  }
+  has(runId: string): boolean {
+    return this.#runs.has(runId);
+  }
+  delete(runId: string): void {
+    this.#runs.delete(runId);
+  }
+}
 
 /**
  * Fed by the projection writer of the same process (embedded engine): `ended` is its
@@ -81,13 +103,10 @@ export function pushedRunWatch(maxStarting = MAX_STARTING_RUNS): Required<RunWat
   ended(rows: readonly Run[]): void;
 } {
   const waiters = new Waiters();
-  const starting = new Set<string>();
+  const starting = new StartingRuns(maxStarting);
   return {
     changed: (runId, seenSeq, timeoutMs) => waiters.wait(runId, seenSeq, timeoutMs),
-    starting(runId) {
-      if (starting.size >= maxStarting) starting.delete(starting.values().next().value!);
-      starting.add(runId);
-    },
+    starting: (runId) => starting.add(runId),
     isStarting: (runId) => starting.has(runId),
     ended(rows) {
       for (const row of rows) {
@@ -112,31 +131,38 @@ export interface NotifiedRunWatchOptions {
   readonly reconnectMaxMs?: number;
   /** `application_name` of the listening connection (default `weft-run-watch`). */
   readonly applicationName?: string;
+  /** How many runs this process started it remembers until they end (default MAX_STARTING_RUNS). */
+  readonly maxStarting?: number;
 }
 
 /**
  * For an API process apart from the projection writer (distributed mode): woken by the
  * RUN_STATUS_CHANNEL notices the triggers on `workflow_runs` send when a run's status changes
- * (migration 0008), on one dedicated connection that LISTENs and connects again, with backoff, when
- * it fails. A status change is what a long poll waits for; other progress of a run wakes nobody.
+ * (migrations 0008 and 0009), on one dedicated connection that LISTENs and connects again, with
+ * backoff, when it fails. An end is what a long poll waits for: a notice of a run that started or
+ * paused wakes nobody (a notice without a status, from before migration 0009, wakes its waiters),
+ * and other progress of a run is not announced at all. Runs this process started (`starting`) are
+ * remembered until their end is announced, so a long poll on one need not read it first.
  *
  * Two reads cover what notices cannot:
- * - after a waiter registers, one read of its run, for a change committed between the caller's read
+ * - after a waiter registers, one read of its run, for an end committed between the caller's read
  *   and the registration (its notice came before there was anyone to wake);
  * - while anyone waits, one read every `safetyPollMs` of every waited run, and one as soon as the
  *   connection listens again, for notices sent while it was not listening. It wakes the waiters of
- *   a run whose status differs from the one this watch last read (so a run that only progresses
- *   wakes nobody).
+ *   a run that has ended since this watch last read or heard of it.
  *
  * `close()` ends the connection and wakes every waiter; idempotent.
  */
-export function notifiedRunWatch(opts: NotifiedRunWatchOptions): RunWatch & { close(): Promise<void> } {
+export function notifiedRunWatch(
+  opts: NotifiedRunWatchOptions,
+): Required<RunWatch> & { close(): Promise<void> } {
   const { db, logger } = opts;
   const safetyPollMs = opts.safetyPollMs ?? 1_000;
   const reconnectMinMs = opts.reconnectMinMs ?? 100;
   const reconnectMaxMs = opts.reconnectMaxMs ?? 5_000;
   const waiters = new Waiters();
-  /** The status this watch last read of each waited run (pruned by the safety poll). */
+  const starting = new StartingRuns(opts.maxStarting ?? MAX_STARTING_RUNS);
+  /** The status this watch last read or heard of each waited run (pruned by the safety poll). */
   const seenStatus = new Map<string, string>();
   let closed = false;
   let client: pg.Client | undefined;
@@ -158,7 +184,7 @@ export function notifiedRunWatch(opts: NotifiedRunWatchOptions): RunWatch & { cl
       const [row] = await readRuns([runId]);
       if (row === undefined || closed) return;
       seenStatus.set(row.run_id, row.status);
-      waiters.advanced(row.run_id, Number(row.last_seq));
+      if (ENDED_RUN_STATUSES.has(row.status)) waiters.advanced(row.run_id, Number(row.last_seq));
     } catch (err) {
       // The safety poll reads it again.
       logger.warn({ err, run_id: runId }, 'run watch: cannot read a waited run');
@@ -176,7 +202,8 @@ export function notifiedRunWatch(opts: NotifiedRunWatchOptions): RunWatch & { cl
       for (const row of await readRuns(runIds)) {
         const before = seenStatus.get(row.run_id);
         seenStatus.set(row.run_id, row.status);
-        if (before !== row.status) waiters.advanced(row.run_id, Number(row.last_seq));
+        if (before !== row.status && ENDED_RUN_STATUSES.has(row.status))
+          waiters.advanced(row.run_id, Number(row.last_seq));
       }
     } catch (err) {
       logger.warn({ err }, 'run watch: cannot read the waited runs');
@@ -198,6 +225,12 @@ export function notifiedRunWatch(opts: NotifiedRunWatchOptions): RunWatch & { cl
     if (notice === undefined) {
       logger.debug({ payload: message.payload }, 'run watch: ignored a malformed notice');
       return;
+    }
+    if (notice.status !== undefined) {
+      if (waiters.byRun.has(notice.runId)) seenStatus.set(notice.runId, notice.status);
+      // A start or a pause: nobody waits for that.
+      if (!ENDED_RUN_STATUSES.has(notice.status)) return;
+      starting.delete(notice.runId);
     }
     waiters.advanced(notice.runId, notice.lastSeq);
   };
@@ -250,6 +283,8 @@ export function notifiedRunWatch(opts: NotifiedRunWatchOptions): RunWatch & { cl
 
   let closing: Promise<void> | undefined;
   return {
+    starting: (runId) => starting.add(runId),
+    isStarting: (runId) => starting.has(runId),
     changed(runId, seenSeq, timeoutMs) {
       const waiting = waiters.wait(runId, seenSeq, timeoutMs);
       if (!closed) {

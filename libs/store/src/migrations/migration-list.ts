@@ -7,6 +7,7 @@ import * as stepExecutionDetails from './0005-step-execution-details';
 import * as circuitBreakerEvents from './0006-circuit-breaker-events';
 import * as dlqEntries from './0007-dlq-entries';
 import * as runStatusNotify from './0008-run-status-notify';
+import * as runStatusNoticeStatus from './0009-run-status-notice-status';
 
 /** Every migration, by name; Kysely applies them in name order. Append, never edit or reorder. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0006_circuit_breaker_events': circuitBreakerEvents,
   '0007_dlq_entries': dlqEntries,
   '0008_run_status_notify': runStatusNotify,
+  '0009_run_status_notice_status': runStatusNoticeStatus,
 });
 
 export const MIGRATION_TABLE = 'weft_migrations';

@@ -163,6 +163,7 @@ function migrationSuite(name: string, open: () => Promise<Store & { dispose?: ()
         '0006_circuit_breaker_events',
         '0007_dlq_entries',
         '0008_run_status_notify',
+        '0009_run_status_notice_status',
       ]);
     });
 

@@ -14,7 +14,7 @@ import {
 import { migrateToLatest } from './migrate';
 
 /**
- * Migration 0008's triggers, on both databases: which writes to `workflow_runs` announce the run on
+ * Migrations 0008's triggers and 0009's payload, on both databases: which writes to `workflow_runs` announce the run on
  * RUN_STATUS_CHANNEL, and with which payload.
  */
 interface Listening {
@@ -79,7 +79,7 @@ function notifySuite(name: string, open: () => Promise<Listening>) {
     async function announced(runId: string): Promise<string[]> {
       const marker = randomUUID();
       await insertRun(marker, 'RUNNING', 1).execute(l.db);
-      await waitFor(() => l.payloads.includes(`${marker} 1`), { timeoutMs: 5_000 });
+      await waitFor(() => l.payloads.includes(`${marker} 1 RUNNING`), { timeoutMs: 5_000 });
       return l.payloads.filter((p) => p.startsWith(`${runId} `));
     }
 
@@ -88,8 +88,8 @@ function notifySuite(name: string, open: () => Promise<Listening>) {
       const ended = randomUUID();
       await insertRun(running, 'RUNNING', 1).execute(l.db);
       await insertRun(ended, 'COMPLETED', 3).execute(l.db);
-      expect(await announced(running)).toEqual([`${running} 1`]);
-      expect(await announced(ended)).toEqual([`${ended} 3`]);
+      expect(await announced(running)).toEqual([`${running} 1 RUNNING`]);
+      expect(await announced(ended)).toEqual([`${ended} 3 COMPLETED`]);
     });
 
     it('announces a status change, not an update that keeps the status', async () => {
@@ -102,7 +102,7 @@ function notifySuite(name: string, open: () => Promise<Listening>) {
       await sql`update workflow_runs set status = 'COMPLETED', last_seq = 4 where run_id = ${runId}`.execute(
         l.db,
       );
-      expect(await announced(runId)).toEqual([`${runId} 1`, `${runId} 4`]);
+      expect(await announced(runId)).toEqual([`${runId} 1 RUNNING`, `${runId} 4 COMPLETED`]);
     });
 
     it('announces each row of multi-row statements', async () => {
@@ -123,9 +123,9 @@ function notifySuite(name: string, open: () => Promise<Listening>) {
         update workflow_runs r set status = v.status, last_seq = v.last_seq
         from (values (${a}::uuid, 'FAILED', 8), (${b}::uuid, 'CANCELLED', 9)) as v(run_id, status, last_seq)
         where r.run_id = v.run_id`.execute(l.db);
-      expect(await announced(a)).toEqual([`${a} 1`, `${a} 5`]);
-      expect(await announced(b)).toEqual([`${b} 1`, `${b} 9`]);
-      expect(await announced(c)).toEqual([`${c} 7`]);
+      expect(await announced(a)).toEqual([`${a} 1 RUNNING`, `${a} 5 FAILED`]);
+      expect(await announced(b)).toEqual([`${b} 1 RUNNING`, `${b} 9 CANCELLED`]);
+      expect(await announced(c)).toEqual([`${c} 7 COMPLETED`]);
     });
 
     it('announces nothing of a transaction rolled back', async () => {

@@ -1,5 +1,12 @@
 import { isUuid } from '@weft/contracts';
-import { getRun, listRunEvents, listRuns, listStepExecutions, type Database } from '@weft/store';
+import {
+  ENDED_RUN_STATUSES,
+  getRun,
+  listRunEvents,
+  listRuns,
+  listStepExecutions,
+  type Database,
+} from '@weft/store';
 import { Hono } from 'hono';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
@@ -25,7 +32,6 @@ const RunListQuerySchema = ListQuerySchema.extend({
 const RunGetQuerySchema = z.object({
   wait_ms: z.coerce.number().int().min(0).max(60_000).default(0),
 });
-const ENDED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
 const EventsQuerySchema = z.object({
   after_seq: z.coerce.number().int().min(0).optional(),
   cursor: z.string().max(2000).optional(),
@@ -131,7 +137,7 @@ export function runsRoutes(deps: ApiDeps): Hono {
     // that hands over the ended run's row saves the read after the wait.
     let row = waitMs > 0 && watch?.isStarting?.(runId) ? undefined : await getRun(deps.db, runId);
     const deadline = Date.now() + waitMs;
-    while (watch && !(row && ENDED.has(row.status)) && Date.now() < deadline) {
+    while (watch && !(row && ENDED_RUN_STATUSES.has(row.status)) && Date.now() < deadline) {
       const woke = await watch.changed(runId, row ? Number(row.last_seq) : 0, deadline - Date.now());
       row = woke.row ?? (await getRun(deps.db, runId));
     }
