@@ -1,8 +1,8 @@
 import { WeftError } from '@weft/contracts';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ApiDeps } from './deps';
 import { errorBody, errorResponse } from './http-errors';
+import { limitBodySize } from './body-limit';
 import { openApiDocument } from './openapi';
 import { agentsRoutes } from './routes/agents.routes';
 import { runsRoutes } from './routes/runs.routes';
@@ -29,11 +29,9 @@ export function createApp(apiDeps: ApiDeps): Hono {
   const api = new Hono();
   api.use(
     '*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: (c) =>
-        c.json(errorBody('PAYLOAD_TOO_LARGE', `request body exceeds ${deps.maxBodyBytes} bytes`), 413),
-    }),
+    limitBodySize(deps.maxBodyBytes, (c) =>
+      c.json(errorBody('PAYLOAD_TOO_LARGE', `request body exceeds ${deps.maxBodyBytes} bytes`), 413),
+    ),
   );
   api.route('/', agentsRoutes(deps));
   api.route('/', workflowsRoutes(deps));
