@@ -14,8 +14,11 @@ export const EngineConfigSchema = z.object({
     .default(1024 * 1024),
   TOPIC_PREFIX: z.string().default(''),
   AGENT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(256),
-  /** The projection writer waits this long before each fetch, so events batch (0: at once). */
-  PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+  /**
+   * The projection writer waits up to this long before each fetch, so events batch (0: at once);
+   * a run's last event, or 100 events waiting, end the wait at once.
+   */
+  PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /** The timer service reads events for timer requests at most this often (timers up to this late). */
   TIMER_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /**
