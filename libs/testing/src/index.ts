@@ -8,3 +8,4 @@ export * from './http-client';
 export * from './service-process';
 export * from './tcp-proxy';
 export * from './kafka-broker';
+export * from './held-datasync';

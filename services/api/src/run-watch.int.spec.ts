@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifiedRunWatch } from './run-watch';
 
 /**
- * The distributed API's run watch on the real Postgres: woken by the status notices of migration
- * 0008's triggers, by its first read after a waiter registers, and by its safety poll; it listens
+ * The distributed API's run watch on the real Postgres: woken by the status notices of migrations
+ * 0008 and 0009, by its first read after a waiter registers, and by its safety poll; it listens
  * again after its connection is killed. Each test waits for the watch's first read of the run to
  * finish before writing, so a wake comes from the path under test.
  */
@@ -86,7 +86,10 @@ async function announcedMarker(): Promise<void> {
 }
 let watchForMarker: ReturnType<typeof notifiedRunWatch> | undefined;
 
-/** Register a waiter and let the watch's first read of its run finish (the wait, in a box so it is not awaited). */
+/**
+ * Register a waiter and let the watch's first read of its run finish: the wait (in a box so it is
+ * not awaited), and whether it has ended yet.
+ */
 async function waitOn(
   watch: ReturnType<typeof notifiedRunWatch>,
   runId: string,
@@ -94,9 +97,13 @@ async function waitOn(
   timeoutMs = LONG,
 ) {
   const before = reads;
-  const waiting = watch.changed(runId, seenSeq, timeoutMs).then((w) => w.why);
+  let settled = false;
+  const waiting = watch.changed(runId, seenSeq, timeoutMs).then((w) => {
+    settled = true;
+    return w.why;
+  });
   await waitFor(() => reads > before);
-  return { waiting };
+  return { waiting, woken: () => settled };
 }
 
 describe('notifiedRunWatch', () => {
@@ -166,15 +173,13 @@ describe('notifiedRunWatch', () => {
 
   it('wakes a waiter only when its run ends: not when it starts or pauses', async () => {
     const runId = randomUUID();
-    let woken = false;
-    const { waiting } = await waitOn(watch, runId, 0);
-    void waiting.then(() => (woken = true));
+    const { waiting, woken } = await waitOn(watch, runId, 0);
     await insertRun(runId, 'RUNNING', 1);
     await setStatus(runId, 'PAUSED', 2);
     await setStatus(runId, 'RUNNING', 3);
     // The marker's notice comes after theirs: once it has been heard, so have they.
     await announcedMarker();
-    expect(woken).toBe(false);
+    expect(woken()).toBe(false);
     await setStatus(runId, 'TIMED_OUT', 4);
     expect(await waiting).toBe('advanced');
   });
@@ -182,11 +187,9 @@ describe('notifiedRunWatch', () => {
   it('does not wake a waiter whose run is still running when it registers', async () => {
     const runId = randomUUID();
     await insertRun(runId, 'RUNNING', 3);
-    let woken = false;
-    const { waiting } = await waitOn(watch, runId, 0); // its first read sees the run running
-    void waiting.then(() => (woken = true));
+    const { waiting, woken } = await waitOn(watch, runId, 0); // its first read sees the run running
     await announcedMarker();
-    expect(woken).toBe(false);
+    expect(woken()).toBe(false);
     await setStatus(runId, 'COMPLETED', 4);
     expect(await waiting).toBe('advanced');
   });

@@ -13,7 +13,7 @@ import {
   type Run,
   type Store,
 } from '@weft/store';
-import { waitFor } from '@weft/testing';
+import { heldDatasync, waitFor } from '@weft/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProjectionWriter } from './projection-writer';
 
@@ -119,28 +119,21 @@ describe.each([
 
   it('beforeDurable: applies a batch while its events wait for their fsync, and commits it after', async () => {
     // A log of its own whose fsyncs wait until the test lets them go.
-    let hold = true;
-    const gates: (() => void)[] = [];
-    const release = () => {
-      hold = false;
-      while (gates.length > 0) gates.shift()!();
-    };
+    const fsync = heldDatasync();
     const held = await openFileEventLog({
       dir: join(dir, 'held'),
       compactedTopics: [topics.runState],
-      datasync: (handle) =>
-        hold
-          ? new Promise<void>((resolve) => gates.push(() => void handle.datasync().then(resolve)))
-          : handle.datasync(),
+      datasync: fsync.datasync,
     });
     const ended: Run[][] = [];
-    let calls = 0;
+    /** Events handed to the projection (the writer's start calls it once with none). */
+    let applying = 0;
     const writer = createProjectionWriter({
       log: held,
       topics,
       db: store.db,
       call: (fn, args, options) => {
-        calls++;
+        applying += (args as { values: unknown[] }).values.length;
         return store.call(fn, args, options);
       },
       onRunsEnded: (runs) => ended.push([...runs]),
@@ -150,18 +143,18 @@ describe.each([
     try {
       const runId = randomUUID();
       const produced = held.produce(runEvents(runId, true).map(asRecord));
-      await waitFor(() => calls > 0 && gates.length > 0, {
+      await waitFor(() => applying === 4 && fsync.waiting() > 0, {
         message: 'the batch was applied before its fsync',
       });
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(ended).toEqual([]);
-      release();
+      fsync.release();
       await produced;
       await waitFor(() => ended.length > 0, { message: 'the batch committed once durable' });
       expect(ended).toEqual([[expect.objectContaining({ run_id: runId, status: 'COMPLETED', last_seq: 4 })]]);
       expect((await getRun(store.db, runId))?.status).toBe('COMPLETED');
     } finally {
-      release();
+      fsync.release();
       await writer.stop();
       await held.close();
     }

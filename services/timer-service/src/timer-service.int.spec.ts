@@ -151,7 +151,7 @@ describe('timer service on the embedded log', () => {
     expect(Date.parse(command.fired_at)).toBeGreaterThanOrEqual(Date.parse(fireAt));
   });
 
-  it('with lingerMs, reads requests in batches and still fires each one when due', async () => {
+  it('with lingerMs, still fires a short timer when it is due and keeps a later one pending', async () => {
     const timers = service({ pollIntervalMs: 10_000, lingerMs: 200 });
     await timers.start();
     const fireAt = new Date(Date.now() + 50).toISOString();

@@ -1,7 +1,7 @@
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '@weft/testing';
+import { heldDatasync, waitFor } from '@weft/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventLog, LogRecord, OutgoingRecord } from '../event-log.port';
 import { openFileEventLog, type FileEventLogOptions } from './file-event-log';
@@ -308,21 +308,8 @@ describe('file event log, beyond the contract', () => {
   });
 
   it("a batch's durable() resolves once its records are synced, and rejects once the log has failed", async () => {
-    let hold = true;
-    let fail = false;
-    const gates: (() => void)[] = [];
-    const release = () => {
-      hold = false;
-      while (gates.length > 0) gates.shift()!();
-    };
-    const log = await open({
-      datasync: (handle) =>
-        fail
-          ? Promise.reject(new Error('disk gone'))
-          : hold
-            ? new Promise<void>((resolve) => gates.push(() => void handle.datasync().then(resolve)))
-            : handle.datasync(),
-    });
+    const fsync = heldDatasync();
+    const log = await open({ datasync: fsync.datasync });
     try {
       const seen: { values: string[]; durable: Promise<void> }[] = [];
       let synced = false;
@@ -338,42 +325,32 @@ describe('file event log, beyond the contract', () => {
         },
       );
       const produced = log.produce(stream(['one']));
-      await waitFor(() => seen.length === 1 && gates.length > 0);
+      await waitFor(() => seen.length === 1 && fsync.waiting() > 0);
       let durable = false;
       void seen[0]!.durable.then(() => (durable = true));
       for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
       expect(durable).toBe(false);
       synced = true;
-      release();
+      fsync.release();
       await produced;
       await seen[0]!.durable;
 
       // A failed fsync: the batch written before it is never durable, and says why.
-      fail = true;
+      fsync.fail(new Error('disk gone'));
       const lost = log.produce(stream(['two'])).catch((e: unknown) => e);
       await waitFor(() => seen.length === 2);
       await expect(seen[1]!.durable).rejects.toThrow(/fdatasync failed/);
       expect(await lost).toBeInstanceOf(Error);
       await handle.stop();
     } finally {
-      release();
+      fsync.release();
     }
   });
 
   it('hands a record to beforeDurable consumers once written, to the others and the producer once synced', async () => {
-    // While `hold` is set, each fdatasync waits until the test releases it.
-    let hold = true;
-    const gates: (() => void)[] = [];
-    const release = () => {
-      hold = false;
-      while (gates.length > 0) gates.shift()!();
-    };
-    const log = await open({
-      datasync: (handle) =>
-        hold
-          ? new Promise<void>((resolve) => gates.push(() => void handle.datasync().then(resolve)))
-          : handle.datasync(),
-    });
+    // While held, each fdatasync waits until the test releases it.
+    const fsync = heldDatasync();
+    const log = await open({ datasync: fsync.datasync });
     try {
       const early: string[] = [];
       const durable: string[] = [];
@@ -387,19 +364,19 @@ describe('file event log, beyond the contract', () => {
       ];
       let acknowledged = false;
       const produced = log.produce(stream(['one'])).then(() => (acknowledged = true));
-      await waitFor(() => early.length === 1 && gates.length > 0);
+      await waitFor(() => early.length === 1 && fsync.waiting() > 0);
       // Written, not yet synced: the early consumer has it; the other consumer and the producer wait.
       for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
       expect(durable).toEqual([]);
       expect(acknowledged).toBe(false);
-      release();
+      fsync.release();
       await produced;
       await waitFor(() => durable.length === 1);
       expect(durable).toEqual(['one']);
 
       // A beforeDurable transactional consumer handles its next batch while its last output waits
       // for its fsync.
-      hold = true;
+      fsync.hold();
       const outputs: string[] = [];
       const tx = await log.consumeTransactional(
         { groupId: 'tx', topics: ['stream'], beforeDurable: true },
@@ -408,15 +385,15 @@ describe('file event log, beyond the contract', () => {
           send.send(batch.records.map((r) => ({ topic: 'out', key: r.key, value: `out-${r.value}` })));
         },
       );
-      await waitFor(() => outputs.length === 1 && gates.length > 0);
+      await waitFor(() => outputs.length === 1 && fsync.waiting() > 0);
       void log.produce(stream(['two']));
       await waitFor(() => outputs.length === 2);
-      release();
+      fsync.release();
       for (const h of [...handles, tx]) await h.stop();
       const out = await readAll(log, 'reader', 'out', 2);
       expect(out.map((r) => r.value)).toEqual(['out-one', 'out-two']);
     } finally {
-      release();
+      fsync.release();
     }
   });
 });

@@ -393,23 +393,35 @@ export abstract class InProcessEventLog implements EventLog {
     for (;;) {
       const seen = options.topics.map((t) => this.#version.get(t) ?? 0);
       if (enough !== undefined && this.#readable(options, positions) >= enough) return;
-      for (const topic of options.topics) {
-        if (!urgent) break;
-        for (;;) {
-          const from = scanned.get(topic)!;
-          const visible = this.#visible(topic, from, options.beforeDurable ?? false);
-          if (visible === 0) break;
-          const records = this.#fromTail(topic, from, Math.min(visible ?? LINGER_SCAN, LINGER_SCAN));
-          if (records === undefined || records.some(urgent)) return;
-          if (records.length === 0) break;
-          scanned.set(topic, records[records.length - 1]!.offset + 1);
-          if (records.length < LINGER_SCAN) break;
-        }
-      }
+      if (urgent && this.#sawUrgent(options, scanned, urgent)) return;
       const left = deadline - performance.now();
       if (left <= 0 || signal.aborted) return;
       await this.#idle(options.topics, seen, signal, left);
     }
+  }
+
+  /**
+   * Look at the records visible past `scanned` (each once: `scanned` moves past them) for one
+   * `urgent` says yes to; true also when the consumer is so far behind that it reads storage.
+   */
+  #sawUrgent(
+    options: ConsumerOptions,
+    scanned: Map<string, number>,
+    urgent: (record: LogRecord) => boolean,
+  ): boolean {
+    for (const topic of options.topics) {
+      for (;;) {
+        const from = scanned.get(topic)!;
+        const visible = this.#visible(topic, from, options.beforeDurable ?? false);
+        if (visible === 0) break;
+        const records = this.#fromTail(topic, from, Math.min(visible ?? LINGER_SCAN, LINGER_SCAN));
+        if (records === undefined || records.some(urgent)) return true;
+        if (records.length === 0) break;
+        scanned.set(topic, records[records.length - 1]!.offset + 1);
+        if (records.length < LINGER_SCAN) break;
+      }
+    }
+    return false;
   }
 
   /** How many records the consumer could be handed now, over all its topics. */

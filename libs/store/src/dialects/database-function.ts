@@ -1,5 +1,6 @@
-import { Kysely, type PGlite as KyselyPGlite, type PGliteQueryOptions } from 'kysely';
+import { Kysely, type PGlite as KyselyPGlite } from 'kysely';
 import type { Database } from '../schema/database';
+import { routeQueries } from './route-queries.mjs';
 import { SerializedPGliteDialect } from './serialized-pglite-dialect';
 import { TYPE_PARSERS } from './type-parsers';
 
@@ -93,29 +94,12 @@ export function databaseFunction<A, R>(
   };
 }
 
-/** The calling thread's parsers for every statement (the worker's PGlite leaves them as text). */
+/**
+ * The calling thread's parsers for every statement (the worker's PGlite leaves them as text). The
+ * worker owns its PGlite: a handle made for calls never closes it.
+ */
 function parsing(pglite: KyselyPGlite): KyselyPGlite {
-  const options = (o?: PGliteQueryOptions): PGliteQueryOptions => ({
-    ...o,
-    parsers: { ...o?.parsers, ...TYPE_PARSERS },
-  });
-  return {
-    get closed() {
-      return pglite.closed;
-    },
-    get ready() {
-      return pglite.ready;
-    },
-    waitReady: pglite.waitReady,
-    // The worker owns its PGlite: a handle made for calls never closes it.
-    close: async () => {},
-    query: (sql, params, o) => pglite.query(sql, params, options(o)),
-    transaction: (callback) =>
-      pglite.transaction((tx) =>
-        callback({
-          query: (sql, params, o) => tx.query(sql, params, options(o)),
-          rollback: () => tx.rollback(),
-        }),
-      ),
-  };
+  return routeQueries(pglite, (target, sql, params, o) =>
+    target.query(sql, params, { ...o, parsers: { ...o?.parsers, ...TYPE_PARSERS } }),
+  );
 }

@@ -22,6 +22,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { tsImport } from 'tsx/esm/api';
 import { statementCache } from './prepared-statements.mjs';
+import { routeQueries } from './route-queries.mjs';
 
 if (!parentPort) throw new Error('pglite-worker.mjs must run on a worker thread');
 const port = parentPort;
@@ -41,30 +42,6 @@ const statements = statementCache();
  */
 let forCalls;
 
-/** @param {import('@electric-sql/pglite').PGlite} pglite */
-function preparing(pglite) {
-  return {
-    get closed() {
-      return pglite.closed;
-    },
-    get ready() {
-      return pglite.ready;
-    },
-    waitReady: pglite.waitReady,
-    close: () => pglite.close(),
-    /** @param {string} sql @param {unknown[]} [params] @param {any} [options] */
-    query: (sql, params, options) => statements.query(pglite, sql, params, options, false),
-    /** @param {(tx: any) => Promise<unknown>} callback */
-    transaction: (callback) =>
-      pglite.transaction((tx) =>
-        callback({
-          /** @param {string} sql @param {unknown[]} [params] @param {any} [options] */
-          query: (sql, params, options) => statements.query(tx, sql, params, options, true),
-          rollback: () => tx.rollback(),
-        }),
-      ),
-  };
-}
 /**
  * Open transactions by id: PGlite's exclusive `transaction()`, held open until commit/rollback.
  * @type {Map<number, { tx?: import('@electric-sql/pglite').Transaction, finish?: (commit: boolean) => void, done?: Promise<unknown> }>}
@@ -118,7 +95,7 @@ async function handle(msg) {
         msg.dataDir === undefined
           ? await PGlite.create({ parsers })
           : await PGlite.create(msg.dataDir, { parsers });
-      forCalls = preparing(db);
+      forCalls = routeQueries(db, statements.query);
       return null;
     case 'query': {
       if (!db) throw new Error('database is not open');

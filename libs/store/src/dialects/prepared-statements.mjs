@@ -64,23 +64,21 @@ export function statementCache() {
    */
   async function query(target, sql, params, options, inTransaction) {
     const values = params ?? [];
+    if (!plainValues(values)) return target.query(sql, params, options);
     let name = prepared.get(sql);
     if (name === undefined) {
-      if (!PREPARABLE.test(sql) || !plainValues(values) || prepared.size >= MAX_PREPARED) {
-        return target.query(sql, params, options);
-      }
+      if (!PREPARABLE.test(sql) || prepared.size >= MAX_PREPARED) return target.query(sql, params, options);
       if (!seen.has(sql)) {
         if (seen.size >= MAX_SEEN) seen.clear();
         seen.add(sql);
         return target.query(sql, params, options);
       }
       seen.delete(sql);
-      const chosen = `weft_stmt_${nextName++}`;
+      name = `weft_stmt_${nextName++}`;
       prepared.set(sql, false);
       try {
-        await target.query(`prepare ${chosen} as ${sql}`);
-        prepared.set(sql, chosen);
-        name = chosen;
+        await target.query(`prepare ${name} as ${sql}`);
+        prepared.set(sql, name);
       } catch (e) {
         prepared.set(sql, null);
         // In a transaction the failure has aborted it: the statement would have failed the same
@@ -89,12 +87,9 @@ export function statementCache() {
         return target.query(sql, params, options);
       }
     }
-    if (!name || !plainValues(values)) return target.query(sql, params, options);
-    return target.query(
-      `execute ${name}${values.length > 0 ? `(${values.map(literal).join(', ')})` : ''}`,
-      undefined,
-      options,
-    );
+    if (!name) return target.query(sql, params, options);
+    const args = values.length > 0 ? `(${values.map(literal).join(', ')})` : '';
+    return target.query(`execute ${name}${args}`, undefined, options);
   }
 
   return { query };
